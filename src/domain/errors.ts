@@ -1,0 +1,59 @@
+/**
+ * Typed error codes, mapped once to HTTP statuses. Domain and service code throws
+ * DomainError; app.onError turns it into an HTML page or problem+json.
+ */
+export const errorStatus = {
+  bad_request: 400,
+  validation_failed: 422,
+  invalid_pdf: 422,
+  pdf_encrypted: 422,
+  pdf_too_large: 413,
+  pdf_too_many_pages: 422,
+  unauthenticated: 401,
+  forbidden: 403,
+  csrf_failed: 403,
+  not_found: 404,
+  conflict: 409,
+  invalid_transition: 409,
+  link_invalid: 404,
+  link_expired: 410,
+  rate_limited: 429,
+  decryption_failed: 500,
+  internal: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  /** Extra, safe-to-show details (field errors, retry hints). Never secrets. */
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
+    super(message ?? code);
+    this.name = "DomainError";
+    this.code = code;
+    this.details = details;
+  }
+
+  get status(): number {
+    return errorStatus[this.code];
+  }
+}
+
+/** DomainError crosses Durable Object RPC as a plain Error; recover its code from the message prefix. */
+export function errorFromRpc(error: unknown): unknown {
+  if (error instanceof DomainError) return error;
+  if (error instanceof Error) {
+    const match = /^\[(\w+)\] (.*)$/s.exec(error.message);
+    if (match && match[1] && match[1] in errorStatus) {
+      return new DomainError(match[1] as ErrorCode, match[2]);
+    }
+  }
+  return error;
+}
+
+/** The message form used when a DomainError must cross an RPC boundary. */
+export function rpcMessage(error: DomainError): string {
+  return `[${error.code}] ${error.message}`;
+}

@@ -1,0 +1,51 @@
+import type { Envelope } from "./envelope/envelope-object";
+
+/** Everything a Pactly Worker is given by Cloudflare. */
+export type Env = {
+  // Bindings
+  /** D1: users, organisations, documents, the envelope projection, events copy. */
+  DB: D1Database;
+  /** R2: encrypted documents, one write-once object per version. */
+  DOCUMENTS: R2Bucket;
+  /** One Envelope Durable Object per envelope: the authority for its state and events. */
+  ENVELOPE: DurableObjectNamespace<Envelope>;
+  /** The notifications queue: deliveries and the finalisation job. */
+  NOTIFICATIONS: Queue<unknown>;
+  /** Workers Rate Limiting binding for login, sign-up and signing-link lookups. */
+  AUTH_LIMITER: RateLimit;
+  /** Static assets (CSS, htmx, favicon). */
+  ASSETS: Fetcher;
+
+  // Variables
+  /** development | staging | production. The dev outbox exists only in development. */
+  ENVIRONMENT: string;
+  /** Days a completed document stays downloadable. */
+  RETENTION_DAYS: string;
+  /** Public base URL used in links sent by email, e.g. https://sign.example.com. */
+  APP_URL?: string;
+
+  // Secrets
+  /** JSON object of key-encryption keys: { "<key id>": "<base64 32 bytes>" }. */
+  KEK_KEYS: string;
+  /** The key id in KEK_KEYS that wraps new data keys. */
+  KEK_CURRENT_ID: string;
+};
+
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      DB: D1Database;
+      DOCUMENTS: R2Bucket;
+      ENVELOPE: DurableObjectNamespace<Envelope>;
+      NOTIFICATIONS: Queue<unknown>;
+      AUTH_LIMITER: RateLimit;
+      ASSETS: Fetcher;
+      ENVIRONMENT: string;
+      RETENTION_DAYS: string;
+      APP_URL?: string;
+      KEK_KEYS: string;
+      KEK_CURRENT_ID: string;
+      TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    }
+  }
+}

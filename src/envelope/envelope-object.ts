@@ -1,0 +1,295 @@
+/**
+ * The Envelope Durable Object: one per envelope, the authority for its state and
+ * its hash-chained events. Each command reads, checks and writes inside one
+ * synchronous storage transaction (no external call in between), so concurrent
+ * requests are applied one at a time and exactly once. Messages go to a
+ * transactional outbox in the same transaction and are delivered to the queue
+ * afterwards (and by the alarm if that fails); the D1 projection is refreshed the same way.
+ */
+import { DurableObject } from "cloudflare:workers";
+import * as machine from "../domain/envelope";
+import type { Actor, EnvelopeState, Intent, RequestContext, SignedDocument, Transition } from "../domain/envelope";
+import { DomainError, rpcMessage } from "../domain/errors";
+import { chain, GENESIS_HASH, type ChainedEvent } from "../domain/event-chain";
+import { hashToken, newId, randomToken } from "../domain/encoding";
+import type { QueueMessage } from "../domain/messages";
+import type { Env } from "../env";
+import { database } from "../storage/db";
+import { mirrorEnvelope } from "../storage/envelope-projection";
+
+/** Retry delay for outbox delivery and D1 mirroring after a failure. */
+const RETRY_MS = 10_000;
+
+type DueKind = "expiry" | "retry";
+
+export class Envelope extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private flushing: Promise<void> | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, body TEXT NOT NULL, hash TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, body TEXT NOT NULL, created_at TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS due (kind TEXT PRIMARY KEY, at INTEGER NOT NULL);
+    `);
+  }
+
+  // ---- commands (one per action; each validated by the state machine) ----
+
+  async create(input: machine.CreateInput, actor: Actor): Promise<EnvelopeState> {
+    return this.run(() => {
+      const existing = this.load();
+      if (existing) return { state: existing, events: [], intents: [] }; // a retried create is harmless
+      return machine.createEnvelope(input, actor);
+    });
+  }
+
+  async addRecipient(input: machine.NewRecipient, actor: Actor): Promise<EnvelopeState> {
+    return this.run(() => machine.addRecipient(this.require(), input, actor, now()));
+  }
+
+  async removeRecipient(recipientId: string, actor: Actor): Promise<EnvelopeState> {
+    return this.run(() => machine.removeRecipient(this.require(), recipientId, actor, now()));
+  }
+
+  async send(input: { actor: Actor; expiresAt: string; context: RequestContext }): Promise<EnvelopeState> {
+    return this.run(() => machine.send(this.require(), { ...input, at: now() }));
+  }
+
+  async viewDocument(recipientId: string, context: RequestContext): Promise<EnvelopeState> {
+    return this.run(() => machine.viewDocument(this.require(), recipientId, now(), context));
+  }
+
+  async open(recipientId: string, context: RequestContext): Promise<EnvelopeState> {
+    return this.run(() => machine.open(this.require(), recipientId, now(), context));
+  }
+
+  async sign(input: { recipientId: string; typedName: string; context: RequestContext }): Promise<EnvelopeState> {
+    return this.run(() => machine.sign(this.require(), { ...input, at: now() }));
+  }
+
+  async decline(input: { recipientId: string; reason: string; context: RequestContext }): Promise<EnvelopeState> {
+    return this.run(() => machine.decline(this.require(), { ...input, at: now() }));
+  }
+
+  async cancel(input: { actor: Actor; reason: string; context: RequestContext }): Promise<EnvelopeState> {
+    return this.run(() => machine.cancel(this.require(), { ...input, at: now() }));
+  }
+
+  async recordFinalised(signed: SignedDocument): Promise<EnvelopeState> {
+    return this.run(() => machine.recordFinalised(this.require(), signed, now()));
+  }
+
+  /** The cron's safety net for an alarm that did not fire. */
+  async expireIfDue(): Promise<EnvelopeState | null> {
+    if (!this.load()) return null;
+    return this.run(() => machine.expire(this.require(), now()));
+  }
+
+  // ---- queries ----
+
+  async getState(): Promise<EnvelopeState | null> {
+    return this.load();
+  }
+
+  async getEvents(): Promise<ChainedEvent[]> {
+    return this.sql
+      .exec<{ body: string }>("SELECT body FROM events ORDER BY seq")
+      .toArray()
+      .map((row) => JSON.parse(row.body) as ChainedEvent);
+  }
+
+  /** Number of messages still waiting in the outbox (for tests and operators). */
+  async pendingOutbox(): Promise<number> {
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
+  }
+
+  // ---- alarm: expiry and retries ----
+
+  override async alarm(): Promise<void> {
+    const nowMs = Date.now();
+    const expiry = this.sql.exec<{ at: number }>("SELECT at FROM due WHERE kind = 'expiry'").toArray()[0];
+    if (expiry && expiry.at <= nowMs) {
+      this.apply(() => machine.expire(this.require(), new Date(nowMs).toISOString()));
+    }
+    this.sql.exec("DELETE FROM due WHERE kind = 'retry'");
+    await this.flush();
+    this.scheduleAlarm();
+  }
+
+  // ---- internals ----
+
+  /** Applies a transition and then delivers its messages; errors cross RPC with their code. */
+  private async run(step: () => Transition): Promise<EnvelopeState> {
+    let state: EnvelopeState;
+    try {
+      state = this.apply(step);
+    } catch (error) {
+      if (error instanceof DomainError) throw new Error(rpcMessage(error));
+      throw error;
+    }
+    await this.flush();
+    return state;
+  }
+
+  /** Read, check and write in one synchronous transaction: nothing else can interleave. */
+  private apply(step: () => Transition): EnvelopeState {
+    return this.ctx.storage.transactionSync(() => {
+      const first = step();
+      if (first.events.length === 0 && first.intents.length === 0 && this.load()) return first.state;
+      let state = first.state;
+      const drafts = [...first.events];
+      const messages: QueueMessage[] = [];
+      for (const intent of first.intents) {
+        const resolved = this.resolveIntent(state, intent);
+        state = resolved.state;
+        drafts.push(...resolved.events);
+        messages.push(...resolved.messages);
+      }
+      const head = this.head();
+      const chained = chain(state.id, drafts, head);
+      for (const e of chained) this.sql.exec("INSERT INTO events (seq, body, hash) VALUES (?, ?, ?)", e.seq, JSON.stringify(e), e.hash);
+      for (const m of messages) this.sql.exec("INSERT INTO outbox (id, body, created_at) VALUES (?, ?, ?)", m.id, JSON.stringify(m), now());
+      this.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('state', ?)", JSON.stringify(state));
+      this.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('mirror_pending', '1')");
+      this.setDue("expiry", state.status === "sent" && state.expiresAt ? Date.parse(state.expiresAt) : null);
+      this.scheduleAlarm();
+      return state;
+    });
+  }
+
+  /** Turns an intent into queue messages; an invitation gets a fresh link whose token is never stored. */
+  private resolveIntent(state: EnvelopeState, intent: Intent): { state: EnvelopeState; events: machine.EventDraft[]; messages: QueueMessage[] } {
+    const base = { v: 1 as const, id: newId("msg"), envelopeId: state.id, orgId: state.orgId };
+    switch (intent.kind) {
+      case "invite": {
+        const token = randomToken();
+        const issued = machine.issueLink(state, intent.recipientId, hashToken(token), now());
+        const r = issued.state.recipients.find((x) => x.id === intent.recipientId)!;
+        return {
+          state: issued.state,
+          events: issued.events,
+          messages: [{
+            ...base,
+            type: "invite",
+            recipientId: r.id,
+            to: r.email,
+            name: r.name,
+            locale: r.locale,
+            title: state.title,
+            senderName: state.sender.name,
+            message: state.message,
+            token,
+          }],
+        };
+      }
+      case "finalise":
+        return { state, events: [], messages: [{ ...base, type: "finalise" }] };
+      case "completed": {
+        const token = randomToken();
+        const issued = machine.issueLink(state, intent.recipientId, hashToken(token), now());
+        const r = issued.state.recipients.find((x) => x.id === intent.recipientId)!;
+        return {
+          state: issued.state,
+          events: issued.events,
+          messages: [{ ...base, type: "completed", recipientId: r.id, to: r.email, name: r.name, locale: r.locale, title: state.title, token }],
+        };
+      }
+      case "declined": {
+        const r = state.recipients.find((x) => x.id === intent.declinedBy)!;
+        return {
+          state,
+          events: [],
+          messages: [{
+            ...base,
+            type: "declined",
+            to: state.sender.email,
+            locale: state.sender.locale,
+            title: state.title,
+            declinedByName: r.name,
+            reason: r.declineReason ?? "",
+          }],
+        };
+      }
+    }
+  }
+
+  private load(): EnvelopeState | null {
+    const row = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'state'").toArray()[0];
+    return row ? (JSON.parse(row.v) as EnvelopeState) : null;
+  }
+
+  private require(): EnvelopeState {
+    const state = this.load();
+    if (!state) throw new DomainError("not_found", "No such envelope");
+    return state;
+  }
+
+  private head(): { seq: number; hash: string } {
+    const row = this.sql.exec<{ seq: number; hash: string }>("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").toArray()[0];
+    return row ?? { seq: 0, hash: GENESIS_HASH };
+  }
+
+  private setDue(kind: DueKind, at: number | null): void {
+    if (at === null) this.sql.exec("DELETE FROM due WHERE kind = ?", kind);
+    else this.sql.exec("INSERT OR REPLACE INTO due (kind, at) VALUES (?, ?)", kind, at);
+  }
+
+  /** One alarm per object: always set to the earliest due time. */
+  private scheduleAlarm(): void {
+    const row = this.sql.exec<{ at: number | null }>("SELECT min(at) AS at FROM due").one();
+    if (row.at === null) void this.ctx.storage.deleteAlarm();
+    else void this.ctx.storage.setAlarm(row.at);
+  }
+
+  /** Delivers the outbox to the queue and refreshes the D1 projection; one flush at a time. */
+  private flush(): Promise<void> {
+    // Chained, not shared: a caller whose change arrived during a running flush gets a flush of its own.
+    const run = (this.flushing ?? Promise.resolve()).then(() => this.deliver());
+    this.flushing = run;
+    return run;
+  }
+
+  private async deliver(): Promise<void> {
+    try {
+      const rows = this.sql.exec<{ id: string; body: string }>("SELECT id, body FROM outbox ORDER BY created_at, id").toArray();
+      if (rows.length > 0) {
+        await this.env.NOTIFICATIONS.sendBatch(rows.map((r) => ({ body: JSON.parse(r.body) as unknown, contentType: "json" as const })));
+        for (const r of rows) this.sql.exec("DELETE FROM outbox WHERE id = ?", r.id);
+      }
+      const pending = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'mirror_pending'").toArray()[0];
+      if (pending?.v === "1") {
+        const mirrored = Number(this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'mirrored_seq'").toArray()[0]?.v ?? 0);
+        const state = this.require();
+        const newEvents = this.sql
+          .exec<{ body: string }>("SELECT body FROM events WHERE seq > ? ORDER BY seq", mirrored)
+          .toArray()
+          .map((r) => JSON.parse(r.body) as ChainedEvent);
+        await mirrorEnvelope(database(this.env.DB), state, newEvents);
+        const last = newEvents.at(-1)?.seq ?? mirrored;
+        this.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('mirrored_seq', ?)", String(last));
+        // A change made while we were writing to D1 leaves the flag for the next flush.
+        if (this.load()?.version === state.version) this.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('mirror_pending', '0')");
+      }
+      if (this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n > 0 || this.mirrorPending()) {
+        this.setDue("retry", Date.now() + RETRY_MS);
+        this.scheduleAlarm();
+      }
+    } catch (error) {
+      console.error(JSON.stringify({ msg: "envelope flush failed; will retry", envelopeId: this.load()?.id, error: String(error) }));
+      this.setDue("retry", Date.now() + RETRY_MS);
+      this.scheduleAlarm();
+    }
+  }
+
+  private mirrorPending(): boolean {
+    return this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'mirror_pending'").toArray()[0]?.v === "1";
+  }
+}
+
+function now(): string {
+  return new Date().toISOString();
+}

@@ -1,0 +1,43 @@
+/** Storing and reading encrypted documents: the one place that pairs D1 metadata with R2 bytes. */
+import { DomainError } from "../domain/errors";
+import { sha256Hex } from "../domain/encoding";
+import type { Env } from "../env";
+import type { Db } from "../storage/db";
+import { decryptDocument, encryptDocument, newDataKey, unwrapDataKey } from "../storage/document-crypto";
+import { type DocumentRow, getBlob, insertDocument, objectKey, putBlob } from "../storage/documents";
+import { keyring } from "./keyring";
+
+type StoreInput = { id: string; orgId: string; ownerId: string; kind: DocumentRow["kind"]; filename: string; bytes: Uint8Array; pages: number };
+
+/** Encrypts under a fresh data key and stores it: bytes in R2 first, then the row that makes them readable. */
+export async function storeNewDocument(env: Env, db: Db, input: StoreInput): Promise<DocumentRow> {
+  const keys = await keyring(env);
+  const { key, wrapped } = await newDataKey(keys, input.id);
+  const r2Key = objectKey(input.orgId, input.id);
+  await putBlob(env.DOCUMENTS, r2Key, await encryptDocument(key, input.id, input.bytes), { kekId: wrapped.kekId });
+  const row: DocumentRow = {
+    id: input.id,
+    orgId: input.orgId,
+    ownerId: input.ownerId,
+    kind: input.kind,
+    filename: input.filename,
+    sha256: await sha256Hex(input.bytes),
+    pages: input.pages,
+    size: input.bytes.length,
+    r2Key,
+    wrappedKey: wrapped.wrapped,
+    kekId: wrapped.kekId,
+    createdAt: new Date().toISOString(),
+  };
+  await insertDocument(db, row);
+  return row;
+}
+
+/** The plaintext of a stored document, whole or not at all. */
+export async function readDocument(env: Env, row: DocumentRow): Promise<Uint8Array> {
+  if (!row.wrappedKey) throw new DomainError("not_found", "This document has been deleted");
+  const blob = await getBlob(env.DOCUMENTS, row.r2Key);
+  if (!blob) throw new DomainError("not_found", "This document is no longer stored");
+  const key = await unwrapDataKey(await keyring(env), row.id, { kekId: row.kekId, wrapped: row.wrappedKey });
+  return decryptDocument(key, row.id, blob);
+}

@@ -1,0 +1,62 @@
+/**
+ * The signer's use cases. A signing link's token is checked against the hash the
+ * Envelope object holds (the authority; D1 only helps find the envelope). After the
+ * link's GET the token lives in an HttpOnly __Host- cookie, never in a URL.
+ */
+import { z } from "zod";
+import type { EnvelopeState, Recipient, RequestContext } from "../domain/envelope";
+import { hashToken, timingSafeEqual } from "../domain/encoding";
+import { DomainError } from "../domain/errors";
+import type { Env } from "../env";
+import type { Db } from "../storage/db";
+import { recipientByTokenHash } from "../storage/recipients";
+import { callEnvelope, envelopeStub } from "./envelope-stub";
+import { documentOf } from "./envelopes";
+
+export const signSchema = z.object({
+  typedName: z.string({ error: "sign.form.error.name" }).trim().min(1, "sign.form.error.name").max(200, "sign.form.error.nameLong"),
+  consent: z.literal("yes", { error: "sign.form.error.consent" }),
+});
+
+export const declineSchema = z.object({
+  reason: z.string({ error: "sign.decline.error.reason" }).trim().min(1, "sign.decline.error.reason").max(1000, "sign.decline.error.reasonLong"),
+});
+
+export type SignerContext = { state: EnvelopeState; recipient: Recipient };
+
+/** Finds the envelope and signer behind a link token; null for anything unknown or replaced. */
+export async function resolveLink(env: Env, db: Db, token: string): Promise<SignerContext | null> {
+  if (!/^[A-Za-z0-9_-]{22,64}$/.test(token)) return null;
+  const hash = hashToken(token);
+  const row = await recipientByTokenHash(db, hash);
+  if (!row) return null;
+  return signerContext(env, row.envelopeId, row.id, token);
+}
+
+/** Re-checks the token against the Envelope object on every request. */
+export async function signerContext(env: Env, envelopeId: string, recipientId: string, token: string): Promise<SignerContext | null> {
+  const state = await callEnvelope(() => envelopeStub(env, envelopeId).getState());
+  const recipient = state?.recipients.find((r) => r.id === recipientId);
+  const hash = hashToken(token);
+  if (!state || !recipient?.linkHashes.some((h) => timingSafeEqual(h, hash))) return null;
+  return { state, recipient };
+}
+
+export async function viewDocumentAsSigner(env: Env, db: Db, ctx: SignerContext, context: RequestContext) {
+  if (ctx.state.status === "sent" && ctx.recipient.status !== "signed" && ctx.recipient.status !== "declined") {
+    // The first view of the document in a signer session is a real action: record it ("opened" too).
+    await callEnvelope(() => envelopeStub(env, ctx.state.id).viewDocument(ctx.recipient.id, context)).catch((error: unknown) => {
+      if (!(error instanceof DomainError)) throw error; // not their turn yet: reading is still allowed
+    });
+  }
+  if (ctx.state.status !== "sent" && ctx.state.status !== "completed") throw new DomainError("not_found", "This document is no longer available");
+  return documentOf(env, db, ctx.state, "original");
+}
+
+export async function signAsSigner(env: Env, ctx: SignerContext, input: z.infer<typeof signSchema>, context: RequestContext) {
+  return callEnvelope(() => envelopeStub(env, ctx.state.id).sign({ recipientId: ctx.recipient.id, typedName: input.typedName, context }));
+}
+
+export async function declineAsSigner(env: Env, ctx: SignerContext, input: z.infer<typeof declineSchema>, context: RequestContext) {
+  return callEnvelope(() => envelopeStub(env, ctx.state.id).decline({ recipientId: ctx.recipient.id, reason: input.reason, context }));
+}

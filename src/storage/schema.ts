@@ -1,0 +1,142 @@
+/**
+ * The D1 schema. Every row carries its organisation id so the data can later be
+ * sharded by organisation. Keep in step with migrations/*.sql.
+ */
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  email: text("email").notNull(),
+  name: text("name").notNull(),
+  passwordHash: text("password_hash").notNull(),
+  locale: text("locale", { enum: ["en", "nb"] }).notNull(),
+  personalOrgId: text("personal_org_id").notNull(),
+  createdAt: text("created_at").notNull(),
+}, (t) => [uniqueIndex("users_email").on(t.email)]);
+
+export const organisations = sqliteTable("organisations", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  personal: integer("personal", { mode: "boolean" }).notNull(),
+  createdAt: text("created_at").notNull(),
+});
+
+export const memberships = sqliteTable("memberships", {
+  orgId: text("org_id").notNull(),
+  userId: text("user_id").notNull(),
+  role: text("role", { enum: ["owner", "admin", "manager", "user"] }).notNull(),
+  createdAt: text("created_at").notNull(),
+}, (t) => [primaryKey({ columns: [t.orgId, t.userId] }), index("memberships_user").on(t.userId)]);
+
+/** Server-side sessions; `id` is the SHA-256 of the cookie's token. */
+export const sessions = sqliteTable("sessions", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  userId: text("user_id").notNull(),
+  createdAt: text("created_at").notNull(),
+  lastSeenAt: text("last_seen_at").notNull(),
+  expiresAt: text("expires_at").notNull(),
+  revokedAt: text("revoked_at"),
+  ip: text("ip"),
+  userAgent: text("user_agent"),
+}, (t) => [index("sessions_user").on(t.userId)]);
+
+export const documents = sqliteTable("documents", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  ownerId: text("owner_id").notNull(),
+  kind: text("kind", { enum: ["original", "signed"] }).notNull(),
+  filename: text("filename").notNull(),
+  sha256: text("sha256").notNull(),
+  pages: integer("pages").notNull(),
+  size: integer("size").notNull(),
+  r2Key: text("r2_key").notNull(),
+  /** The per-document AES-256-GCM data key, wrapped by the key-encryption key `kekId`. */
+  wrappedKey: text("wrapped_key"),
+  kekId: text("kek_id").notNull(),
+  createdAt: text("created_at").notNull(),
+}, (t) => [index("documents_org").on(t.orgId)]);
+
+/** A projection of the Envelope Durable Object for listing; the object is the authority. */
+export const envelopes = sqliteTable("envelopes", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  ownerId: text("owner_id").notNull(),
+  documentId: text("document_id").notNull(),
+  title: text("title").notNull(),
+  status: text("status").notNull(),
+  signingOrder: text("signing_order").notNull(),
+  createdAt: text("created_at").notNull(),
+  sentAt: text("sent_at"),
+  expiresAt: text("expires_at"),
+  endedAt: text("ended_at"),
+  signedDocumentId: text("signed_document_id"),
+  eventHead: text("event_head"),
+  version: integer("version").notNull(),
+}, (t) => [index("envelopes_org_created").on(t.orgId, t.createdAt)]);
+
+export const recipients = sqliteTable("recipients", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  envelopeId: text("envelope_id").notNull(),
+  name: text("name").notNull(),
+  email: text("email").notNull(),
+  role: text("role").notNull(),
+  method: text("method").notNull(),
+  signingOrder: integer("signing_order").notNull(),
+  locale: text("locale").notNull(),
+  status: text("status").notNull(),
+  signedAt: text("signed_at"),
+  declinedAt: text("declined_at"),
+}, (t) => [index("recipients_envelope").on(t.envelopeId)]);
+
+/** Signing links by the SHA-256 of their token, to find the envelope; the Envelope object decides validity. */
+export const signingLinks = sqliteTable("signing_links", {
+  tokenHash: text("token_hash").primaryKey(),
+  orgId: text("org_id").notNull(),
+  envelopeId: text("envelope_id").notNull(),
+  recipientId: text("recipient_id").notNull(),
+});
+
+/** A copy of the envelope's event chain for listing; the Durable Object holds the original. */
+export const events = sqliteTable("events", {
+  envelopeId: text("envelope_id").notNull(),
+  seq: integer("seq").notNull(),
+  orgId: text("org_id").notNull(),
+  type: text("type").notNull(),
+  at: text("at").notNull(),
+  recipientId: text("recipient_id"),
+  body: text("body").notNull(),
+  hash: text("hash").notNull(),
+}, (t) => [primaryKey({ columns: [t.envelopeId, t.seq] })]);
+
+/** Results of POSTs made with an idempotency key, so a retry gets the first answer. */
+export const idempotencyKeys = sqliteTable("idempotency_keys", {
+  key: text("key").notNull(),
+  orgId: text("org_id").notNull(),
+  scope: text("scope").notNull(),
+  result: text("result").notNull(),
+  createdAt: text("created_at").notNull(),
+}, (t) => [primaryKey({ columns: [t.orgId, t.scope, t.key] })]);
+
+/** One row per queue message we delivered, keyed by our own message id. */
+export const deliveries = sqliteTable("deliveries", {
+  messageId: text("message_id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  envelopeId: text("envelope_id").notNull(),
+  kind: text("kind").notNull(),
+  recipientId: text("recipient_id"),
+  channel: text("channel").notNull(),
+  deliveredAt: text("delivered_at").notNull(),
+});
+
+/** Local development only: messages that a real provider would have sent. */
+export const devOutbox = sqliteTable("dev_outbox", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  to: text("to_address").notNull(),
+  subject: text("subject").notNull(),
+  text: text("text").notNull(),
+  link: text("link"),
+  createdAt: text("created_at").notNull(),
+});

@@ -1,0 +1,51 @@
+import type { Context } from "hono";
+import type { z } from "zod";
+import { isMessageKey } from "../i18n";
+import type { FieldErrors, View } from "../../templates/view";
+import { DomainError } from "../domain/errors";
+import type { AppEnv } from "./context";
+
+export function view(c: Context<AppEnv>): View {
+  const user = c.get("user");
+  return {
+    t: c.get("t"),
+    locale: c.get("locale"),
+    nonce: c.get("nonce"),
+    csrf: c.get("csrf"),
+    user: user ? { name: user.name } : null,
+    path: new URL(c.req.url).pathname,
+  };
+}
+
+/** The client's address and browser, as evidence. Cloudflare sets CF-Connecting-IP. */
+export function clientInfo(c: Context<AppEnv>): { ip: string | null; userAgent: string | null } {
+  return {
+    ip: c.req.header("CF-Connecting-IP") ?? null,
+    userAgent: c.req.header("User-Agent")?.slice(0, 300) ?? null,
+  };
+}
+
+/** zod issues → the first error per field; messages are translation keys. */
+export function fieldErrors(error: z.ZodError): FieldErrors {
+  const out: FieldErrors = {};
+  for (const issue of error.issues) {
+    const field = String(issue.path[0] ?? "form");
+    // Our schemas name a translation key for every rule; anything else gets a generic message.
+    const key = isMessageKey(issue.message) ? issue.message : "error.generic.title";
+    if (!out[field]) out[field] = key;
+  }
+  return out;
+}
+
+/** The string fields of a parsed form body (password fields are never written back into pages). */
+export function stringFields(body: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(body)) if (typeof v === "string" && k !== "_csrf") out[k] = v;
+  return out;
+}
+
+/** Workers Rate Limiting binding: a fixed budget per key and minute. Checked before any expensive work. */
+export async function rateLimit(c: Context<AppEnv>, scope: string, subject: string): Promise<void> {
+  const { success } = await c.env.AUTH_LIMITER.limit({ key: `${scope}:${subject}` });
+  if (!success) throw new DomainError("rate_limited", "Too many attempts", { retryAfter: 60 });
+}

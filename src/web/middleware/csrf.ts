@@ -1,0 +1,44 @@
+import { getCookie, setCookie } from "hono/cookie";
+import { createMiddleware } from "hono/factory";
+import { randomToken, timingSafeEqual } from "../../domain/encoding";
+import { DomainError } from "../../domain/errors";
+import type { AppEnv } from "../context";
+
+export const CSRF_COOKIE = "__Host-pactly-csrf";
+export const CSRF_FIELD = "_csrf";
+
+const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * CSRF for HTML forms: a double-submit token (a __Host- cookie that only this origin
+ * can set, echoed in a hidden field) plus Sec-Fetch-Site / Origin checks. Origin alone
+ * is not enough: some browsers send `Origin: null` (see platform.md).
+ */
+export function csrf() {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    let token = getCookie(c, CSRF_COOKIE);
+    if (!token || token.length < 32) {
+      token = randomToken();
+      setCookie(c, CSRF_COOKIE, token, { path: "/", secure: true, httpOnly: true, sameSite: "Lax" });
+    }
+    c.set("csrf", token);
+    if (SAFE.has(c.req.method)) return next();
+
+    const site = c.req.header("Sec-Fetch-Site");
+    if (site && site !== "same-origin" && site !== "none") throw new DomainError("csrf_failed", "Cross-site form post");
+    const origin = c.req.header("Origin");
+    if (origin && origin !== new URL(c.req.url).origin) throw new DomainError("csrf_failed", "Foreign origin");
+
+    const type = c.req.header("Content-Type") ?? "";
+    if (!type.startsWith("application/x-www-form-urlencoded") && !type.startsWith("multipart/form-data")) {
+      throw new DomainError("csrf_failed", "Forms only");
+    }
+    const body = await c.req.parseBody();
+    const sent = body[CSRF_FIELD];
+    const cookie = getCookie(c, CSRF_COOKIE);
+    if (typeof sent !== "string" || !cookie || !timingSafeEqual(sent, cookie)) {
+      throw new DomainError("csrf_failed", "Missing or wrong form token");
+    }
+    return next();
+  });
+}

@@ -1,0 +1,17 @@
+import type { Locale, MessageKey, Translate } from "../src/i18n";
+
+/** What every page template is given: language, nonce, CSRF token and who is signed in. */
+export type View = {
+  t: Translate;
+  locale: Locale;
+  nonce: string;
+  csrf: string;
+  user: { name: string } | null;
+  /** The current path, for the language links. */
+  path: string;
+};
+
+/** Field errors by field name; the values are translation keys. */
+export type FieldErrors = Partial<Record<string, MessageKey>>;
+/** Answers kept when a form is shown again. */
+export type Values = Record<string, string>;

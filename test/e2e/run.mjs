@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// End-to-end tests: starts Pactly on `wrangler dev` with a fresh local state, then
+// runs the browser tests (node:test + playwright-core driving Debian's Chromium).
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const port = Number(process.env.E2E_PORT ?? 8791);
+const baseUrl = `http://localhost:${port}`;
+const persist = mkdtempSync(path.join(tmpdir(), "pactly-e2e-"));
+const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+if (!existsSync(chromium)) {
+  console.error(`Chromium not found at ${chromium}. Install it with: apt-get install -y chromium`);
+  process.exit(1);
+}
+
+execFileSync("node", [path.join(root, "src/cli/setup-dev.mjs"), "--persist-to", persist], { cwd: root, stdio: "inherit" });
+
+const wrangler = spawn(
+  path.join(root, "node_modules/.bin/wrangler"),
+  ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persist, "--var", `APP_URL:${baseUrl}`, "--show-interactive-dev-session=false"],
+  { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" } },
+);
+let log = "";
+wrangler.stdout.on("data", (d) => (log += d));
+wrangler.stderr.on("data", (d) => (log += d));
+
+function stop() {
+  try {
+    process.kill(-wrangler.pid, "SIGTERM");
+  } catch {}
+  rmSync(persist, { recursive: true, force: true });
+}
+process.on("exit", stop);
+process.on("SIGINT", () => process.exit(130));
+
+async function waitForHealth(timeoutMs = 90_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      const res = await fetch(`${baseUrl}/healthz`);
+      if (res.ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`wrangler dev did not become healthy:\n${log.slice(-4000)}`);
+}
+
+try {
+  await waitForHealth();
+} catch (error) {
+  console.error(String(error));
+  process.exit(1);
+}
+
+const files = process.argv.slice(2).length ? process.argv.slice(2) : [path.join(root, "test/e2e")];
+const tests = spawn(process.execPath, ["--test", "--test-concurrency=1", "--test-reporter=spec", ...files.map((f) => (f.endsWith(".mjs") ? f : path.join(f, "*.test.mjs")))], {
+  cwd: root,
+  stdio: "inherit",
+  env: { ...process.env, BASE_URL: baseUrl, CHROMIUM_PATH: chromium },
+});
+const code = await new Promise((resolve) => tests.on("exit", (c) => resolve(c ?? 1)));
+if (code !== 0) console.error(`\n--- wrangler dev log (tail) ---\n${log.slice(-6000)}`);
+process.exit(code);

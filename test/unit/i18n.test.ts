@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { en } from "../../src/i18n/en";
+import { nb } from "../../src/i18n/nb";
+import { negotiateLocale, translator } from "../../src/i18n";
+
+const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+describe("translations", () => {
+  it("has a non-empty Norwegian text with the same placeholders for every English key", () => {
+    for (const key of Object.keys(en) as (keyof typeof en)[]) {
+      expect(nb[key], key).toBeTruthy();
+      expect(placeholders(nb[key]), key).toEqual(placeholders(en[key]));
+    }
+  });
+
+  it("fills placeholders", () => {
+    expect(translator("nb")("envelopes.signedOf", { signed: 1, total: 2 })).toBe("1 av 2 har signert");
+  });
+
+  it("picks Norwegian for nb, no and nn, English otherwise", () => {
+    expect(negotiateLocale("nb-NO,nb;q=0.9,en;q=0.8")).toBe("nb");
+    expect(negotiateLocale("nn")).toBe("nb");
+    expect(negotiateLocale("de-DE,en;q=0.5")).toBe("en");
+    expect(negotiateLocale(undefined)).toBe("en");
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { DomainError } from "../../../src/domain/errors";
+import { decryptDocument, encryptDocument, loadKeyring, newDataKey, unwrapDataKey } from "../../../src/storage/document-crypto";
+
+const KEYS = JSON.stringify({ old: btoa(String.fromCharCode(...new Uint8Array(32).fill(1))), new: btoa(String.fromCharCode(...new Uint8Array(32).fill(2))) });
+const plaintext = new TextEncoder().encode("%PDF-1.7 the agreement bytes");
+
+async function expectDecryptionFailure(promise: Promise<unknown>) {
+  await expect(promise).rejects.toBeInstanceOf(DomainError);
+  await expect(promise).rejects.toMatchObject({ code: "decryption_failed" });
+}
+
+describe("document encryption at rest", () => {
+  it("round-trips through a per-document data key wrapped by the current key-encryption key", async () => {
+    const ring = await loadKeyring(KEYS, "new");
+    const { key, wrapped } = await newDataKey(ring, "doc_1");
+    expect(wrapped.kekId).toBe("new");
+    const blob = await encryptDocument(key, "doc_1", plaintext);
+    expect(new TextDecoder().decode(blob)).not.toContain("agreement");
+    const again = await unwrapDataKey(ring, "doc_1", wrapped);
+    expect(await decryptDocument(again, "doc_1", blob)).toEqual(plaintext);
+  });
+
+  it("binds the document id: a blob moved to another document does not decrypt", async () => {
+    const ring = await loadKeyring(KEYS, "new");
+    const { key } = await newDataKey(ring, "doc_1");
+    const blob = await encryptDocument(key, "doc_1", plaintext);
+    await expectDecryptionFailure(decryptDocument(key, "doc_2", blob));
+  });
+
+  it("refuses tampered bytes instead of returning part of a document", async () => {
+    const ring = await loadKeyring(KEYS, "new");
+    const { key } = await newDataKey(ring, "doc_1");
+    const blob = await encryptDocument(key, "doc_1", plaintext);
+    blob[blob.length - 5]! ^= 0x01;
+    await expectDecryptionFailure(decryptDocument(key, "doc_1", blob));
+  });
+
+  it("still reads data keys wrapped by an older key id after rotation", async () => {
+    const before = await loadKeyring(KEYS, "old");
+    const { wrapped } = await newDataKey(before, "doc_1");
+    const after = await loadKeyring(KEYS, "new");
+    await expect(unwrapDataKey(after, "doc_1", wrapped)).resolves.toBeDefined();
+  });
+
+  it("fails clearly when the key id is unknown", async () => {
+    const ring = await loadKeyring(KEYS, "new");
+    const { wrapped } = await newDataKey(ring, "doc_1");
+    const other = await loadKeyring(JSON.stringify({ x: btoa(String.fromCharCode(...new Uint8Array(32))) }), "x");
+    await expectDecryptionFailure(unwrapDataKey(other, "doc_1", wrapped));
+  });
+});
