@@ -6,7 +6,7 @@ import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { apiRoutes } from "./api";
 import { problem } from "./api/problem";
-import { DomainError, errorFromRpc } from "./domain/errors";
+import { DomainError } from "./domain/errors";
 import type { MessageKey } from "./i18n";
 import { authRoutes } from "./web/auth";
 import type { AppEnv } from "./web/context";
@@ -37,7 +37,7 @@ export function createApp() {
   app.route("/dev", devRoutes);
 
   app.notFound((c) => errorResponse(c, new DomainError("not_found")));
-  app.onError((error, c) => errorResponse(c, errorFromRpc(error)));
+  app.onError((error, c) => errorResponse(c, error));
   return app;
 }
 

@@ -40,20 +40,3 @@ export class DomainError extends Error {
     return errorStatus[this.code];
   }
 }
-
-/** DomainError crosses Durable Object RPC as a plain Error; recover its code from the message prefix. */
-export function errorFromRpc(error: unknown): unknown {
-  if (error instanceof DomainError) return error;
-  if (error instanceof Error) {
-    const match = /^\[(\w+)\] (.*)$/s.exec(error.message);
-    if (match && match[1] && match[1] in errorStatus) {
-      return new DomainError(match[1] as ErrorCode, match[2]);
-    }
-  }
-  return error;
-}
-
-/** The message form used when a DomainError must cross an RPC boundary. */
-export function rpcMessage(error: DomainError): string {
-  return `[${error.code}] ${error.message}`;
-}

@@ -9,7 +9,7 @@
 import { DurableObject } from "cloudflare:workers";
 import * as machine from "../domain/envelope";
 import type { Actor, EnvelopeState, Intent, RequestContext, SignedDocument, Transition } from "../domain/envelope";
-import { DomainError, rpcMessage } from "../domain/errors";
+import { DomainError, type ErrorCode } from "../domain/errors";
 import { chain, GENESIS_HASH, type ChainedEvent } from "../domain/event-chain";
 import { hashToken, newId, randomToken } from "../domain/encoding";
 import type { QueueMessage } from "../domain/messages";
@@ -21,6 +21,9 @@ import { mirrorEnvelope } from "../storage/envelope-projection";
 const RETRY_MS = 10_000;
 
 type DueKind = "expiry" | "retry";
+
+/** What every command answers: the new state, or why the state machine refused. */
+export type CommandResult = { ok: true; state: EnvelopeState } | { ok: false; code: ErrorCode; message: string };
 
 export class Envelope extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -39,7 +42,7 @@ export class Envelope extends DurableObject<Env> {
 
   // ---- commands (one per action; each validated by the state machine) ----
 
-  async create(input: machine.CreateInput, actor: Actor): Promise<EnvelopeState> {
+  async create(input: machine.CreateInput, actor: Actor): Promise<CommandResult> {
     return this.run(() => {
       const existing = this.load();
       if (existing) return { state: existing, events: [], intents: [] }; // a retried create is harmless
@@ -47,45 +50,44 @@ export class Envelope extends DurableObject<Env> {
     });
   }
 
-  async addRecipient(input: machine.NewRecipient, actor: Actor): Promise<EnvelopeState> {
+  async addRecipient(input: machine.NewRecipient, actor: Actor): Promise<CommandResult> {
     return this.run(() => machine.addRecipient(this.require(), input, actor, now()));
   }
 
-  async removeRecipient(recipientId: string, actor: Actor): Promise<EnvelopeState> {
+  async removeRecipient(recipientId: string, actor: Actor): Promise<CommandResult> {
     return this.run(() => machine.removeRecipient(this.require(), recipientId, actor, now()));
   }
 
-  async send(input: { actor: Actor; expiresAt: string; context: RequestContext }): Promise<EnvelopeState> {
+  async send(input: { actor: Actor; expiresAt: string; context: RequestContext }): Promise<CommandResult> {
     return this.run(() => machine.send(this.require(), { ...input, at: now() }));
   }
 
-  async viewDocument(recipientId: string, context: RequestContext): Promise<EnvelopeState> {
+  async viewDocument(recipientId: string, context: RequestContext): Promise<CommandResult> {
     return this.run(() => machine.viewDocument(this.require(), recipientId, now(), context));
   }
 
-  async open(recipientId: string, context: RequestContext): Promise<EnvelopeState> {
+  async open(recipientId: string, context: RequestContext): Promise<CommandResult> {
     return this.run(() => machine.open(this.require(), recipientId, now(), context));
   }
 
-  async sign(input: { recipientId: string; typedName: string; context: RequestContext }): Promise<EnvelopeState> {
+  async sign(input: { recipientId: string; typedName: string; context: RequestContext }): Promise<CommandResult> {
     return this.run(() => machine.sign(this.require(), { ...input, at: now() }));
   }
 
-  async decline(input: { recipientId: string; reason: string; context: RequestContext }): Promise<EnvelopeState> {
+  async decline(input: { recipientId: string; reason: string; context: RequestContext }): Promise<CommandResult> {
     return this.run(() => machine.decline(this.require(), { ...input, at: now() }));
   }
 
-  async cancel(input: { actor: Actor; reason: string; context: RequestContext }): Promise<EnvelopeState> {
+  async cancel(input: { actor: Actor; reason: string; context: RequestContext }): Promise<CommandResult> {
     return this.run(() => machine.cancel(this.require(), { ...input, at: now() }));
   }
 
-  async recordFinalised(signed: SignedDocument): Promise<EnvelopeState> {
+  async recordFinalised(signed: SignedDocument): Promise<CommandResult> {
     return this.run(() => machine.recordFinalised(this.require(), signed, now()));
   }
 
   /** The cron's safety net for an alarm that did not fire. */
-  async expireIfDue(): Promise<EnvelopeState | null> {
-    if (!this.load()) return null;
+  async expireIfDue(): Promise<CommandResult> {
     return this.run(() => machine.expire(this.require(), now()));
   }
 
@@ -122,17 +124,20 @@ export class Envelope extends DurableObject<Env> {
 
   // ---- internals ----
 
-  /** Applies a transition and then delivers its messages; errors cross RPC with their code. */
-  private async run(step: () => Transition): Promise<EnvelopeState> {
+  /**
+   * Applies a transition and then delivers its messages. A refusal by the state machine
+   * is an answer, not a crash: it is returned (and re-thrown by the caller as a DomainError).
+   */
+  private async run(step: () => Transition): Promise<CommandResult> {
     let state: EnvelopeState;
     try {
       state = this.apply(step);
     } catch (error) {
-      if (error instanceof DomainError) throw new Error(rpcMessage(error));
+      if (error instanceof DomainError) return { ok: false, code: error.code, message: error.message };
       throw error;
     }
     await this.flush();
-    return state;
+    return { ok: true, state };
   }
 
   /** Read, check and write in one synchronous transaction: nothing else can interleave. */

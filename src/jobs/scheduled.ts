@@ -3,7 +3,7 @@
  * (crypto-shredding, R2 deletion, anonymisation) arrives with the notifications issue.
  */
 import type { Env } from "../env";
-import { callEnvelope, envelopeStub } from "../services/envelope-stub";
+import { envelopeStub } from "../services/envelope-stub";
 import { database } from "../storage/db";
 import { overdueEnvelopeIds } from "../storage/sweeps";
 
@@ -13,8 +13,8 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
   const ids = await overdueEnvelopeIds(database(env.DB), now, 200);
   let expired = 0;
   for (const id of ids) {
-    const state = await callEnvelope(() => envelopeStub(env, id).expireIfDue());
-    if (state?.status === "expired") expired++;
+    const result = await envelopeStub(env, id).expireIfDue();
+    if (result.ok && result.state.status === "expired") expired++;
   }
   return { expired };
 }

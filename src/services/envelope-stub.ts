@@ -1,4 +1,6 @@
-import { errorFromRpc } from "../domain/errors";
+import type { EnvelopeState } from "../domain/envelope";
+import { DomainError } from "../domain/errors";
+import type { CommandResult } from "../envelope/envelope-object";
 import type { Env } from "../env";
 
 /** The Envelope Durable Object for an envelope id (one object per envelope). */
@@ -6,11 +8,9 @@ export function envelopeStub(env: Pick<Env, "ENVELOPE">, envelopeId: string) {
   return env.ENVELOPE.get(env.ENVELOPE.idFromName(envelopeId));
 }
 
-/** Calls the object and restores typed domain errors that crossed RPC as plain errors. */
-export async function callEnvelope<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw errorFromRpc(error);
-  }
+/** Runs a command on the object; a refusal becomes the DomainError it stands for. */
+export async function command(call: Promise<CommandResult>): Promise<EnvelopeState> {
+  const result = await call;
+  if (!result.ok) throw new DomainError(result.code, result.message);
+  return result.state;
 }

@@ -17,7 +17,7 @@ import { findDocument } from "../storage/documents";
 import { envelopes, recipients } from "../storage/schema";
 import type { SessionUser } from "./accounts";
 import { readDocument, storeNewDocument } from "./documents";
-import { callEnvelope, envelopeStub } from "./envelope-stub";
+import { command, envelopeStub } from "./envelope-stub";
 
 export const newEnvelopeSchema = z.object({
   title: z.string({ error: "new.error.title" }).trim().min(1, "new.error.title").max(200, "new.error.titleLong"),
@@ -62,7 +62,7 @@ export async function createEnvelopeFromUpload(
     bytes,
     pages,
   });
-  await callEnvelope(() =>
+  await command(
     envelopeStub(env, envelopeId).create(
       {
         id: envelopeId,
@@ -129,18 +129,18 @@ export async function envelopeForSender(env: Env, db: Db, user: SessionUser, env
       .limit(1)
   )[0];
   if (!row) throw new DomainError("not_found", "No such envelope");
-  const state = await callEnvelope(() => envelopeStub(env, envelopeId).getState());
+  const state = await envelopeStub(env, envelopeId).getState();
   if (!state || state.orgId !== user.orgId) throw new DomainError("not_found", "No such envelope");
   return state;
 }
 
 export async function envelopeEvents(env: Env, envelopeId: string): Promise<ChainedEvent[]> {
-  return callEnvelope(() => envelopeStub(env, envelopeId).getEvents());
+  return envelopeStub(env, envelopeId).getEvents();
 }
 
 export async function addSigner(env: Env, db: Db, user: SessionUser, envelopeId: string, input: z.infer<typeof addRecipientSchema>) {
   await envelopeForSender(env, db, user, envelopeId);
-  return callEnvelope(() =>
+  return command(
     envelopeStub(env, envelopeId).addRecipient(
       { id: newId("rcp"), name: input.name, email: input.email, role: "signer", method: "email_link", locale: input.locale },
       senderActor(user),
@@ -150,18 +150,18 @@ export async function addSigner(env: Env, db: Db, user: SessionUser, envelopeId:
 
 export async function removeSigner(env: Env, db: Db, user: SessionUser, envelopeId: string, recipientId: string) {
   await envelopeForSender(env, db, user, envelopeId);
-  return callEnvelope(() => envelopeStub(env, envelopeId).removeRecipient(recipientId, senderActor(user)));
+  return command(envelopeStub(env, envelopeId).removeRecipient(recipientId, senderActor(user)));
 }
 
 export async function sendEnvelope(env: Env, db: Db, user: SessionUser, envelopeId: string, days: number, context: RequestContext) {
   await envelopeForSender(env, db, user, envelopeId);
   const expiresAt = new Date(Date.now() + days * DAY_MS).toISOString();
-  return callEnvelope(() => envelopeStub(env, envelopeId).send({ actor: senderActor(user), expiresAt, context }));
+  return command(envelopeStub(env, envelopeId).send({ actor: senderActor(user), expiresAt, context }));
 }
 
 export async function cancelEnvelope(env: Env, db: Db, user: SessionUser, envelopeId: string, reason: string, context: RequestContext) {
   await envelopeForSender(env, db, user, envelopeId);
-  return callEnvelope(() => envelopeStub(env, envelopeId).cancel({ actor: senderActor(user), reason, context }));
+  return command(envelopeStub(env, envelopeId).cancel({ actor: senderActor(user), reason, context }));
 }
 
 /** The original or (once completed) the signed PDF of an envelope this sender may see. */

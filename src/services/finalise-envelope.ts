@@ -15,7 +15,7 @@ import { database } from "../storage/db";
 import { encryptDocument, newDataKey, unwrapDataKey } from "../storage/document-crypto";
 import { blobExists, findDocument, objectKey, putBlob, upsertDocument } from "../storage/documents";
 import { readDocument } from "./documents";
-import { callEnvelope, envelopeStub } from "./envelope-stub";
+import { command, envelopeStub } from "./envelope-stub";
 import { keyring } from "./keyring";
 
 /** The signed version's document id is derived from the envelope, so every retry finds the same row. */
@@ -25,7 +25,7 @@ export function signedDocumentId(envelopeId: string): string {
 
 export async function finaliseEnvelope(env: Env, envelopeId: string): Promise<void> {
   const stub = envelopeStub(env, envelopeId);
-  const state = await callEnvelope(() => stub.getState());
+  const state = await stub.getState();
   if (!state || state.finalisation !== "pending") return; // already recorded, or nothing to do
   const db = database(env.DB);
   const id = signedDocumentId(envelopeId);
@@ -35,7 +35,7 @@ export async function finaliseEnvelope(env: Env, envelopeId: string): Promise<vo
   if (!row || !(await blobExists(env.DOCUMENTS, r2Key))) {
     const original = await findDocument(db, state.orgId, state.document.id);
     if (!original) throw new DomainError("not_found", "The original document is missing");
-    const events = await callEnvelope(() => stub.getEvents());
+    const events = await stub.getEvents();
     const signed = await buildSignedPdf({
       original: await readDocument(env, original),
       certificate: certificateView(state, events.at(-1)?.hash ?? ""),
@@ -62,7 +62,7 @@ export async function finaliseEnvelope(env: Env, envelopeId: string): Promise<vo
     await upsertDocument(db, row);
     await putBlob(env.DOCUMENTS, r2Key, await encryptDocument(key, id, signed.bytes), { kekId: wrapped.kekId });
   }
-  await callEnvelope(() => stub.recordFinalised({ documentId: row.id, sha256: row.sha256, pages: row.pages, size: row.size }));
+  await command(stub.recordFinalised({ documentId: row.id, sha256: row.sha256, pages: row.pages, size: row.size }));
 }
 
 function certificateView(state: EnvelopeState, eventHead: string) {

@@ -10,7 +10,7 @@ import { DomainError } from "../domain/errors";
 import type { Env } from "../env";
 import type { Db } from "../storage/db";
 import { recipientByTokenHash } from "../storage/recipients";
-import { callEnvelope, envelopeStub } from "./envelope-stub";
+import { command, envelopeStub } from "./envelope-stub";
 import { documentOf } from "./envelopes";
 
 export const signSchema = z.object({
@@ -35,7 +35,7 @@ export async function resolveLink(env: Env, db: Db, token: string): Promise<Sign
 
 /** Re-checks the token against the Envelope object on every request. */
 export async function signerContext(env: Env, envelopeId: string, recipientId: string, token: string): Promise<SignerContext | null> {
-  const state = await callEnvelope(() => envelopeStub(env, envelopeId).getState());
+  const state = await envelopeStub(env, envelopeId).getState();
   const recipient = state?.recipients.find((r) => r.id === recipientId);
   const hash = hashToken(token);
   if (!state || !recipient?.linkHashes.some((h) => timingSafeEqual(h, hash))) return null;
@@ -45,18 +45,17 @@ export async function signerContext(env: Env, envelopeId: string, recipientId: s
 export async function viewDocumentAsSigner(env: Env, db: Db, ctx: SignerContext, context: RequestContext) {
   if (ctx.state.status === "sent" && ctx.recipient.status !== "signed" && ctx.recipient.status !== "declined") {
     // The first view of the document in a signer session is a real action: record it ("opened" too).
-    await callEnvelope(() => envelopeStub(env, ctx.state.id).viewDocument(ctx.recipient.id, context)).catch((error: unknown) => {
-      if (!(error instanceof DomainError)) throw error; // not their turn yet: reading is still allowed
-    });
+    // Not their turn yet is refused as an event, but reading is still allowed.
+    await envelopeStub(env, ctx.state.id).viewDocument(ctx.recipient.id, context);
   }
   if (ctx.state.status !== "sent" && ctx.state.status !== "completed") throw new DomainError("not_found", "This document is no longer available");
   return documentOf(env, db, ctx.state, "original");
 }
 
 export async function signAsSigner(env: Env, ctx: SignerContext, input: z.infer<typeof signSchema>, context: RequestContext) {
-  return callEnvelope(() => envelopeStub(env, ctx.state.id).sign({ recipientId: ctx.recipient.id, typedName: input.typedName, context }));
+  return command(envelopeStub(env, ctx.state.id).sign({ recipientId: ctx.recipient.id, typedName: input.typedName, context }));
 }
 
 export async function declineAsSigner(env: Env, ctx: SignerContext, input: z.infer<typeof declineSchema>, context: RequestContext) {
-  return callEnvelope(() => envelopeStub(env, ctx.state.id).decline({ recipientId: ctx.recipient.id, reason: input.reason, context }));
+  return command(envelopeStub(env, ctx.state.id).decline({ recipientId: ctx.recipient.id, reason: input.reason, context }));
 }

@@ -33,7 +33,13 @@ export function csrf() {
     if (!type.startsWith("application/x-www-form-urlencoded") && !type.startsWith("multipart/form-data")) {
       throw new DomainError("csrf_failed", "Forms only");
     }
-    const body = await c.req.parseBody();
+    let body: Record<string, unknown>;
+    try {
+      body = await c.req.parseBody();
+    } catch {
+      // A malformed body (e.g. multipart without a boundary) is the client's mistake, not ours.
+      throw new DomainError("bad_request", "The form could not be read");
+    }
     const sent = body[CSRF_FIELD];
     const cookie = getCookie(c, CSRF_COOKIE);
     if (typeof sent !== "string" || !cookie || !timingSafeEqual(sent, cookie)) {
