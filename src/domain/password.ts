@@ -12,9 +12,28 @@ export const passwordParams: Readonly<PasswordParams> = { m: 19_456, t: 2, p: 1,
 
 const b64 = (bytes: Uint8Array) => bytesToBase64(bytes).replace(/=+$/, "");
 
+/**
+ * Each hash holds about 19 MiB while it runs and async hashes overlap; a Worker isolate
+ * has 128 MB for every request it serves. At most two run at once per isolate.
+ */
+const MAX_CONCURRENT_HASHES = 2;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function limited<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= MAX_CONCURRENT_HASHES) await new Promise<void>((resolve) => waiting.push(resolve));
+  running++;
+  try {
+    return await work();
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
 export async function hashPassword(password: string, params: Readonly<PasswordParams> = passwordParams): Promise<string> {
   const salt = crypto.getRandomValues(new Uint8Array(16));
-  const hash = await argon2idAsync(password, salt, params);
+  const hash = await limited(() => argon2idAsync(password, salt, params));
   return `$argon2id$v=19$m=${params.m},t=${params.t},p=${params.p}$${b64(salt)}$${b64(hash)}`;
 }
 
@@ -36,12 +55,9 @@ function parse(stored: string): Parsed | null {
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const parsed = parse(stored);
   if (!parsed) return false;
-  const candidate = await argon2idAsync(password, parsed.salt, {
-    m: parsed.m,
-    t: parsed.t,
-    p: parsed.p,
-    dkLen: parsed.hash.length,
-  });
+  const candidate = await limited(() =>
+    argon2idAsync(password, parsed.salt, { m: parsed.m, t: parsed.t, p: parsed.p, dkLen: parsed.hash.length }),
+  );
   let diff = candidate.length ^ parsed.hash.length;
   for (let i = 0; i < candidate.length; i++) diff |= candidate[i]! ^ (parsed.hash[i] ?? 0);
   return diff === 0;
