@@ -1,5 +1,7 @@
 import type { Envelope } from "./envelope/envelope-object";
 
+type PactlyEnv = Env;
+
 /** Everything a Pactly Worker is given by Cloudflare. */
 export type Env = {
   // Bindings
@@ -11,8 +13,10 @@ export type Env = {
   ENVELOPE: DurableObjectNamespace<Envelope>;
   /** The notifications queue: deliveries and the finalisation job. */
   NOTIFICATIONS: Queue<unknown>;
-  /** Workers Rate Limiting binding for login, sign-up and signing-link lookups. */
+  /** Workers Rate Limiting binding for login and sign-up (10 per minute per key). */
   AUTH_LIMITER: RateLimit;
+  /** Workers Rate Limiting binding for signing-link lookups (30 per minute per address). */
+  LINK_LIMITER: RateLimit;
   /** Static assets (CSS, htmx, favicon). */
   ASSETS: Fetcher;
 
@@ -33,18 +37,8 @@ export type Env = {
 
 declare global {
   namespace Cloudflare {
-    interface Env {
-      DB: D1Database;
-      DOCUMENTS: R2Bucket;
-      ENVELOPE: DurableObjectNamespace<Envelope>;
-      NOTIFICATIONS: Queue<unknown>;
-      AUTH_LIMITER: RateLimit;
-      ASSETS: Fetcher;
-      ENVIRONMENT: string;
-      RETENTION_DAYS: string;
-      APP_URL?: string;
-      KEK_KEYS: string;
-      KEK_CURRENT_ID: string;
+    // `cloudflare:workers` and `cloudflare:test` see the same bindings; tests add their migrations.
+    interface Env extends PactlyEnv {
       TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
     }
   }

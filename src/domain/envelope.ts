@@ -196,11 +196,11 @@ export type NewRecipient = Pick<Recipient, "id" | "name" | "email" | "role" | "m
 export function addRecipient(state: EnvelopeState, input: NewRecipient, actor: Actor, at: string): Transition {
   if (state.status !== "draft") fail("Recipients can only be added to a draft");
   if (state.recipients.length >= limits.maxRecipients) {
-    throw new DomainError("validation_failed", `An envelope has at most ${limits.maxRecipients} recipients`);
+    throw new DomainError("validation_failed", `An envelope has at most ${limits.maxRecipients} recipients`, { reason: "too_many_recipients" });
   }
   const email = input.email.toLowerCase();
   if (state.recipients.some((r) => r.email === email)) {
-    throw new DomainError("validation_failed", "This email address is already a recipient", { field: "email" });
+    throw new DomainError("validation_failed", "This email address is already a recipient", { reason: "duplicate_email" });
   }
   const recipient: Recipient = {
     ...input,

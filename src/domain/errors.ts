@@ -5,6 +5,7 @@
 export const errorStatus = {
   bad_request: 400,
   validation_failed: 422,
+  not_pdf: 422,
   invalid_pdf: 422,
   pdf_encrypted: 422,
   pdf_too_large: 413,

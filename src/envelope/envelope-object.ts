@@ -171,9 +171,7 @@ export class Envelope extends DurableObject<Env> {
     const base = { v: 1 as const, id: newId("msg"), envelopeId: state.id, orgId: state.orgId };
     switch (intent.kind) {
       case "invite": {
-        const token = randomToken();
-        const issued = machine.issueLink(state, intent.recipientId, hashToken(token), now());
-        const r = issued.state.recipients.find((x) => x.id === intent.recipientId)!;
+        const { issued, recipient: r, token } = withFreshLink(state, intent.recipientId);
         return {
           state: issued.state,
           events: issued.events,
@@ -194,9 +192,7 @@ export class Envelope extends DurableObject<Env> {
       case "finalise":
         return { state, events: [], messages: [{ ...base, type: "finalise" }] };
       case "completed": {
-        const token = randomToken();
-        const issued = machine.issueLink(state, intent.recipientId, hashToken(token), now());
-        const r = issued.state.recipients.find((x) => x.id === intent.recipientId)!;
+        const { issued, recipient: r, token } = withFreshLink(state, intent.recipientId);
         return {
           state: issued.state,
           events: issued.events,
@@ -297,4 +293,12 @@ export class Envelope extends DurableObject<Env> {
 
 function now(): string {
   return new Date().toISOString();
+}
+
+/** A new random link for a recipient: the state keeps its hash, the message carries the token. */
+function withFreshLink(state: EnvelopeState, recipientId: string) {
+  const token = randomToken();
+  const issued = machine.issueLink(state, recipientId, hashToken(token), now());
+  const recipient = issued.state.recipients.find((x) => x.id === recipientId)!;
+  return { issued, recipient, token };
 }

@@ -123,6 +123,8 @@ export const en = {
   "envelope.add.submit": "Add signer",
   "envelope.add.error.name": "Enter the signer’s full name",
   "envelope.add.error.email": "Enter an email address in the correct format, like name@example.com",
+  "envelope.add.error.duplicate": "This email address is already a signer on this envelope",
+  "envelope.add.error.tooMany": "An envelope can have at most 50 recipients",
   "envelope.send.heading": "Send for signing",
   "envelope.send.expiry": "Days until the envelope expires",
   "envelope.send.expiryHint": "Between 1 and 365 days. Signers cannot sign after that.",

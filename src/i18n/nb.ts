@@ -125,6 +125,8 @@ export const nb: Record<keyof typeof en, string> = {
   "envelope.add.submit": "Legg til signatar",
   "envelope.add.error.name": "Skriv inn signatarens fulle navn",
   "envelope.add.error.email": "Skriv inn en gyldig e-postadresse, som navn@eksempel.no",
+  "envelope.add.error.duplicate": "Denne e-postadressen er allerede signatar på konvolutten",
+  "envelope.add.error.tooMany": "En konvolutt kan ha høyst 50 mottakere",
   "envelope.send.heading": "Send til signering",
   "envelope.send.expiry": "Antall dager til konvolutten utløper",
   "envelope.send.expiryHint": "Mellom 1 og 365 dager. Etter det kan ingen signere.",

@@ -37,7 +37,7 @@ const locked = () => new DomainError("pdf_encrypted", pdfMessages.encrypted);
 
 export async function openPdf(bytes: Uint8Array): Promise<OpenedPdf> {
   const header = findHeader(bytes);
-  if (!header) throw new DomainError("invalid_pdf", pdfMessages.notPdf);
+  if (!header) throw new DomainError("not_pdf", pdfMessages.notPdf);
   if (!hasEndMarker(bytes)) throw damaged(); // truncated
 
   let structure: PdfStructure;

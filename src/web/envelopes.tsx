@@ -40,6 +40,7 @@ function envelopeId(c: Context<AppEnv>): string {
 }
 
 const pdfErrorKeys: Partial<Record<string, FieldErrors["file"]>> = {
+  not_pdf: "pdf.notPdf",
   invalid_pdf: "pdf.damaged",
   pdf_encrypted: "pdf.encrypted",
   pdf_too_large: "pdf.tooLarge",
@@ -75,16 +76,11 @@ envelopeRoutes.post("/", async (c) => {
     return c.redirect(result ? `/envelopes/${result}` : "/envelopes", 303);
   } catch (error) {
     if (error instanceof DomainError && pdfErrorKeys[error.code]) {
-      const key = error.code === "invalid_pdf" && !looksLikePdf(file) ? "pdf.notPdf" : pdfErrorKeys[error.code];
-      return again({ file: key }, error.code === "pdf_too_large" ? 413 : 422);
+      return again({ file: pdfErrorKeys[error.code] }, error.code === "pdf_too_large" ? 413 : 422);
     }
     throw error;
   }
 });
-
-function looksLikePdf(file: File): boolean {
-  return file.type === "application/pdf" || /\.pdf$/i.test(file.name);
-}
 
 async function renderEnvelope(
   c: Context<AppEnv>,
@@ -117,7 +113,8 @@ envelopeRoutes.post("/:id/recipients", async (c) => {
     await addSigner(c.env, db, user, id, parsed.data);
   } catch (error) {
     if (error instanceof DomainError && error.code === "validation_failed") {
-      return renderEnvelope(c, await envelopeForSender(c.env, db, user, id), { addValues: values, addErrors: { email: "envelope.add.error.email" } }, 422);
+      const key = error.details?.reason === "too_many_recipients" ? "envelope.add.error.tooMany" : "envelope.add.error.duplicate";
+      return renderEnvelope(c, await envelopeForSender(c.env, db, user, id), { addValues: values, addErrors: { email: key } }, 422);
     }
     throw error;
   }

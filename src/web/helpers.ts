@@ -13,8 +13,14 @@ export function view(c: Context<AppEnv>): View {
     nonce: c.get("nonce"),
     csrf: c.get("csrf"),
     user: user ? { name: user.name } : null,
-    path: new URL(c.req.url).pathname,
+    // A signing link's path holds its token: never echo it into the page (language links).
+    path: pathOf(c),
   };
+}
+
+function pathOf(c: Context<AppEnv>): string {
+  const path = new URL(c.req.url).pathname;
+  return path.startsWith("/s/") ? "/" : path;
 }
 
 /** The client's address and browser, as evidence. Cloudflare sets CF-Connecting-IP. */
@@ -44,8 +50,8 @@ export function stringFields(body: Record<string, unknown>): Record<string, stri
   return out;
 }
 
-/** Workers Rate Limiting binding: a fixed budget per key and minute. Checked before any expensive work. */
-export async function rateLimit(c: Context<AppEnv>, scope: string, subject: string): Promise<void> {
-  const { success } = await c.env.AUTH_LIMITER.limit({ key: `${scope}:${subject}` });
+/** Workers Rate Limiting bindings: a fixed budget per key and minute. Checked before any expensive work. */
+export async function rateLimit(c: Context<AppEnv>, scope: string, subject: string, limiter: "AUTH_LIMITER" | "LINK_LIMITER" = "AUTH_LIMITER"): Promise<void> {
+  const { success } = await c.env[limiter].limit({ key: `${scope}:${subject}` });
   if (!success) throw new DomainError("rate_limited", "Too many attempts", { retryAfter: 60 });
 }

@@ -39,7 +39,7 @@ function message(c: Context<AppEnv>, titleKey: MessageKey, bodyKey: MessageKey, 
 }
 
 signingRoutes.get("/s/:token", async (c) => {
-  await rateLimit(c, "link", clientInfo(c).ip ?? "unknown");
+  await rateLimit(c, "link", clientInfo(c).ip ?? "unknown", "LINK_LIMITER");
   const token = c.req.param("token");
   const ctx = await resolveLink(c.env, database(c.env.DB), token);
   if (!ctx) return message(c, "sign.invalid.title", "sign.invalid.body", 404);

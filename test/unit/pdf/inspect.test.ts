@@ -99,15 +99,15 @@ describe("inspectPdf", () => {
   it("rejects random bytes as not a PDF", async () => {
     const bytes = new Uint8Array(4096);
     crypto.getRandomValues(bytes);
-    await expectRejected(bytes, "invalid_pdf", NOT_A_PDF);
+    await expectRejected(bytes, "not_pdf", NOT_A_PDF);
   });
 
   it("rejects a text file as not a PDF", async () => {
-    await expectRejected(ascii("Dear landlord,\nPlease find the lease attached.\n"), "invalid_pdf", NOT_A_PDF);
+    await expectRejected(ascii("Dear landlord,\nPlease find the lease attached.\n"), "not_pdf", NOT_A_PDF);
   });
 
   it("rejects an empty file as not a PDF", async () => {
-    await expectRejected(new Uint8Array(0), "invalid_pdf", NOT_A_PDF);
+    await expectRejected(new Uint8Array(0), "not_pdf", NOT_A_PDF);
   });
 
   it("rejects a file whose PDF header comes too late", async () => {
@@ -115,7 +115,7 @@ describe("inspectPdf", () => {
     const padded = new Uint8Array(2000 + pdf.length);
     padded.fill(0x20, 0, 2000);
     padded.set(pdf, 2000);
-    await expectRejected(padded, "invalid_pdf", NOT_A_PDF);
+    await expectRejected(padded, "not_pdf", NOT_A_PDF);
   });
 
   it("rejects a truncated PDF as damaged", async () => {
