@@ -20,7 +20,10 @@ import { mirrorEnvelope } from "../storage/envelope-projection";
 /** Retry delay for outbox delivery and D1 mirroring after a failure. */
 const RETRY_MS = 10_000;
 
-type DueKind = "expiry" | "retry";
+type DueKind = "expiry" | "retry" | "finalise_check";
+
+/** If the signed PDF has not been recorded by then, the finalisation job is queued again. */
+const FINALISE_CHECK_MS = 10 * 60_000;
 
 /** What every command answers: the new state, or why the state machine refused. */
 export type CommandResult = { ok: true; state: EnvelopeState } | { ok: false; code: ErrorCode; message: string };
@@ -91,6 +94,24 @@ export class Envelope extends DurableObject<Env> {
     return this.run(() => machine.expire(this.require(), now()));
   }
 
+  /**
+   * One finaliser at a time: queue messages arrive at least once and may overlap.
+   * Grants a lease to `attemptId` unless another live lease exists.
+   */
+  async claimFinalisation(attemptId: string, ttlMs: number): Promise<boolean> {
+    const nowMs = Date.now();
+    const row = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'finalise_lease'").toArray()[0];
+    const lease = row ? (JSON.parse(row.v) as { id: string; until: number }) : null;
+    if (lease && lease.id !== attemptId && lease.until > nowMs) return false;
+    this.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('finalise_lease', ?)", JSON.stringify({ id: attemptId, until: nowMs + ttlMs }));
+    return true;
+  }
+
+  async releaseFinalisation(attemptId: string): Promise<void> {
+    const row = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'finalise_lease'").toArray()[0];
+    if (row && (JSON.parse(row.v) as { id: string }).id === attemptId) this.sql.exec("DELETE FROM meta WHERE k = 'finalise_lease'");
+  }
+
   // ---- queries ----
 
   async getState(): Promise<EnvelopeState | null> {
@@ -117,6 +138,8 @@ export class Envelope extends DurableObject<Env> {
     if (expiry && expiry.at <= nowMs) {
       this.apply(() => machine.expire(this.require(), new Date(nowMs).toISOString()));
     }
+    const check = this.sql.exec<{ at: number }>("SELECT at FROM due WHERE kind = 'finalise_check'").toArray()[0];
+    if (check && check.at <= nowMs) this.requeueFinalisation();
     this.sql.exec("DELETE FROM due WHERE kind = 'retry'");
     await this.flush();
     this.scheduleAlarm();
@@ -161,6 +184,8 @@ export class Envelope extends DurableObject<Env> {
       this.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('state', ?)", JSON.stringify(state));
       this.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('mirror_pending', '1')");
       this.setDue("expiry", state.status === "sent" && state.expiresAt ? Date.parse(state.expiresAt) : null);
+      if (state.finalisation !== "pending") this.setDue("finalise_check", null);
+      else if (first.intents.some((i) => i.kind === "finalise")) this.setDue("finalise_check", Date.now() + FINALISE_CHECK_MS);
       this.scheduleAlarm();
       return state;
     });
@@ -216,6 +241,17 @@ export class Envelope extends DurableObject<Env> {
         };
       }
     }
+  }
+
+  /** The safety net for a finalisation job lost to a crash or the dead-letter queue. */
+  private requeueFinalisation(): void {
+    this.ctx.storage.transactionSync(() => {
+      const state = this.load();
+      if (state?.finalisation !== "pending") return this.setDue("finalise_check", null);
+      const message: QueueMessage = { v: 1, id: newId("msg"), envelopeId: state.id, orgId: state.orgId, type: "finalise" };
+      this.sql.exec("INSERT INTO outbox (id, body, created_at) VALUES (?, ?, ?)", message.id, JSON.stringify(message), now());
+      this.setDue("finalise_check", Date.now() + FINALISE_CHECK_MS);
+    });
   }
 
   private load(): EnvelopeState | null {

@@ -5,8 +5,8 @@
  * Safe to retry at any step: the D1 row holding the wrapped key is written before
  * the bytes, and a retry reuses that key and overwrites the same object.
  */
-import type { EnvelopeState } from "../domain/envelope";
-import { sha256Hex } from "../domain/encoding";
+import type { EnvelopeState, SignedDocument } from "../domain/envelope";
+import { newId, sha256Hex } from "../domain/encoding";
 import { DomainError } from "../domain/errors";
 import type { Env } from "../env";
 import { translator, type MessageKey } from "../i18n";
@@ -23,46 +23,80 @@ export function signedDocumentId(envelopeId: string): string {
   return `doc_signed_${envelopeId.replace(/^env_/, "")}`;
 }
 
-export async function finaliseEnvelope(env: Env, envelopeId: string): Promise<void> {
+/** Where a crash can happen between the writes; tests inject failures at each. */
+export type FinaliseStep = "built" | "row_written" | "object_written";
+export type FinaliseHooks = { afterStep?: (step: FinaliseStep) => void | Promise<void> };
+
+/** Longer than any finalisation takes; a crashed attempt blocks others at most this long. */
+const LEASE_MS = 2 * 60_000;
+
+export async function finaliseEnvelope(env: Env, envelopeId: string, hooks: FinaliseHooks = {}): Promise<void> {
   const stub = envelopeStub(env, envelopeId);
   const state = await stub.getState();
   if (!state || state.finalisation !== "pending") return; // already recorded, or nothing to do
-  const db = database(env.DB);
-  const id = signedDocumentId(envelopeId);
-  const r2Key = objectKey(state.orgId, id);
-
-  let row = await findDocument(db, state.orgId, id);
-  if (!row || !(await blobExists(env.DOCUMENTS, r2Key))) {
-    const original = await findDocument(db, state.orgId, state.document.id);
-    if (!original) throw new DomainError("not_found", "The original document is missing");
-    const events = await stub.getEvents();
-    const signed = await buildSignedPdf({
-      original: await readDocument(env, original),
-      certificate: certificateView(state, events.at(-1)?.hash ?? ""),
-      labels: certificateLabels(state),
-    });
-    const keys = await keyring(env);
-    const wrapped = row?.wrappedKey ? { kekId: row.kekId, wrapped: row.wrappedKey } : (await newDataKey(keys, id)).wrapped;
-    const key = await unwrapDataKey(keys, id, wrapped);
-    // The row with the wrapped key first: bytes in R2 are never left without the key that reads them.
-    row = {
-      id,
-      orgId: state.orgId,
-      ownerId: state.ownerId,
-      kind: "signed",
-      filename: state.document.filename.replace(/\.pdf$/i, "") + "-signed.pdf",
-      sha256: await sha256Hex(signed.bytes),
-      pages: signed.pages,
-      size: signed.bytes.length,
-      r2Key,
-      wrappedKey: wrapped.wrapped,
-      kekId: wrapped.kekId,
-      createdAt: new Date().toISOString(),
-    };
-    await upsertDocument(db, row);
-    await putBlob(env.DOCUMENTS, r2Key, await encryptDocument(key, id, signed.bytes), { kekId: wrapped.kekId });
+  const attemptId = newId("fin");
+  if (!(await stub.claimFinalisation(attemptId, LEASE_MS))) throw new Error("Another finalisation of this envelope is running; retry later");
+  try {
+    const stored = await storedSignedVersion(env, state) ?? await buildAndStore(env, state, hooks);
+    await command(stub.recordFinalised(stored));
+  } finally {
+    await stub.releaseFinalisation(attemptId);
   }
-  await command(stub.recordFinalised({ documentId: row.id, sha256: row.sha256, pages: row.pages, size: row.size }));
+}
+
+/** A signed version left by an earlier attempt, if its bytes decrypt and match their row; otherwise null. */
+async function storedSignedVersion(env: Env, state: EnvelopeState): Promise<SignedDocument | null> {
+  const row = await findDocument(database(env.DB), state.orgId, signedDocumentId(state.id));
+  if (!row || !(await blobExists(env.DOCUMENTS, row.r2Key))) return null;
+  try {
+    const bytes = await readDocument(env, row);
+    if ((await sha256Hex(bytes)) !== row.sha256) return null;
+  } catch (error) {
+    if (error instanceof DomainError) return null; // unreadable: build it again
+    throw error;
+  }
+  return { documentId: row.id, sha256: row.sha256, pages: row.pages, size: row.size };
+}
+
+async function buildAndStore(env: Env, state: EnvelopeState, hooks: FinaliseHooks): Promise<SignedDocument> {
+  const db = database(env.DB);
+  const id = signedDocumentId(state.id);
+  const r2Key = objectKey(state.orgId, id);
+  const original = await findDocument(db, state.orgId, state.document.id);
+  if (!original) throw new DomainError("not_found", "The original document is missing");
+  const events = await envelopeStub(env, state.id).getEvents();
+  const signed = await buildSignedPdf({
+    original: await readDocument(env, original),
+    certificate: certificateView(state, events.at(-1)?.hash ?? ""),
+    labels: certificateLabels(state),
+  });
+  await hooks.afterStep?.("built");
+
+  // The row with the wrapped key first: bytes in R2 are never left without the key that reads them.
+  // A retry reuses the key of an earlier attempt's row and overwrites the same write-once object key.
+  const keys = await keyring(env);
+  const existing = await findDocument(db, state.orgId, id);
+  const wrapped = existing?.wrappedKey ? { kekId: existing.kekId, wrapped: existing.wrappedKey } : (await newDataKey(keys, id)).wrapped;
+  const key = await unwrapDataKey(keys, id, wrapped);
+  const row = {
+    id,
+    orgId: state.orgId,
+    ownerId: state.ownerId,
+    kind: "signed" as const,
+    filename: state.document.filename.replace(/\.pdf$/i, "") + "-signed.pdf",
+    sha256: await sha256Hex(signed.bytes),
+    pages: signed.pages,
+    size: signed.bytes.length,
+    r2Key,
+    wrappedKey: wrapped.wrapped,
+    kekId: wrapped.kekId,
+    createdAt: new Date().toISOString(),
+  };
+  await upsertDocument(db, row);
+  await hooks.afterStep?.("row_written");
+  await putBlob(env.DOCUMENTS, r2Key, await encryptDocument(key, id, signed.bytes), { kekId: wrapped.kekId });
+  await hooks.afterStep?.("object_written");
+  return { documentId: id, sha256: row.sha256, pages: row.pages, size: row.size };
 }
 
 function certificateView(state: EnvelopeState, eventHead: string) {
