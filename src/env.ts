@@ -33,6 +33,12 @@ export type Env = {
   KEK_KEYS: string;
   /** The key id in KEK_KEYS that wraps new data keys. */
   KEK_CURRENT_ID: string;
+  /** PEM certificate chain of Pactly's seal (signer first). Development generates a self-signed one. */
+  SEAL_CERT_PEM: string;
+  /** PEM PKCS#8 private key of the seal. In production a remote signer (KMS/HSM) can replace it. */
+  SEAL_KEY_PEM: string;
+  /** Optional RFC 3161 timestamp authority URL; when set, seals carry a signature timestamp (PAdES-B-T). */
+  TSA_URL?: string;
 };
 
 declare global {

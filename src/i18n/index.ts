@@ -50,6 +50,14 @@ export function negotiateLocale(acceptLanguage: string | null | undefined): Loca
 
 const dateFormats: Record<Locale, string> = { en: "en-GB", nb: "nb-NO" };
 
+type Countable = "pages";
+
+/** "1 page", "2 pages": the plural form chosen by the language's own rules. */
+export function formatCount(t: Translate, locale: Locale, noun: Countable, count: number): string {
+  const form = new Intl.PluralRules(dateFormats[locale]).select(count) === "one" ? "one" : "other";
+  return t(`count.${noun}.${form}`, { count: new Intl.NumberFormat(dateFormats[locale]).format(count) });
+}
+
 /** A date and time for people, in the given time zone. */
 export function formatDateTime(locale: Locale, iso: string, timeZone = "Europe/Oslo"): string {
   return new Intl.DateTimeFormat(dateFormats[locale], { dateStyle: "medium", timeStyle: "short", timeZone }).format(new Date(iso));

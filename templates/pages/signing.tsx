@@ -1,4 +1,4 @@
-import { formatBytes, type MessageKey } from "../../src/i18n";
+import { formatBytes, formatCount, type MessageKey } from "../../src/i18n";
 import type { EnvelopeState, Recipient } from "../../src/domain/envelope";
 import { Button, Checkbox, CsrfField, ErrorSummary, TextArea, TextField } from "../components/form";
 import { Layout } from "../layout";
@@ -37,7 +37,7 @@ export function SigningPage({ view, state, recipient, values = {}, errors = {}, 
       <h2>{t("sign.read.heading")}</h2>
       <p>
         <a href={`${base}/document.pdf?download=1`} download class="download">
-          {t("sign.read.download", { size: formatBytes(locale, state.document.size), pages: state.document.pages })}
+          {t("sign.read.download", { size: formatBytes(locale, state.document.size), pages: formatCount(t, locale, "pages", state.document.pages) })}
         </a>
       </p>
       <iframe class="pdf-frame" src={`${base}/document.pdf`} title={t("sign.read.frame")} loading="lazy"></iframe>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { en } from "../../src/i18n/en";
 import { nb } from "../../src/i18n/nb";
-import { negotiateLocale, translator } from "../../src/i18n";
+import { formatCount, negotiateLocale, translator } from "../../src/i18n";
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -22,5 +22,12 @@ describe("translations", () => {
     expect(negotiateLocale("nn")).toBe("nb");
     expect(negotiateLocale("de-DE,en;q=0.5")).toBe("en");
     expect(negotiateLocale(undefined)).toBe("en");
+  });
+
+  it("counts pages in the language's own plural forms", () => {
+    expect(formatCount(translator("nb"), "nb", "pages", 1)).toBe("1 side");
+    expect(formatCount(translator("nb"), "nb", "pages", 500)).toBe("500 sider");
+    expect(formatCount(translator("en"), "en", "pages", 1)).toBe("1 page");
+    expect(formatCount(translator("en"), "en", "pages", 1500)).toBe("1,500 pages");
   });
 });
