@@ -19,6 +19,7 @@ import { locale } from "./web/middleware/locale";
 import { securityHeaders } from "./web/middleware/security-headers";
 import { session } from "./web/middleware/session";
 import { signingRoutes } from "./web/signing";
+import { verifyRoutes } from "./web/verify";
 import { ErrorPage } from "../templates/pages/error";
 
 export function createApp() {
@@ -34,6 +35,7 @@ export function createApp() {
   app.route("/", authRoutes);
   app.route("/envelopes", envelopeRoutes);
   app.route("/", signingRoutes);
+  app.route("/verify", verifyRoutes);
   app.route("/dev", devRoutes);
 
   app.notFound((c) => errorResponse(c, new DomainError("not_found")));

@@ -57,6 +57,7 @@ export function Layout({ view, title, hasErrors, htmx, children }: LayoutProps) 
                     <li><a href="/signup">{t("nav.signup")}</a></li>
                   </>
                 )}
+                <li><a href="/verify">{t("nav.verify")}</a></li>
                 <li>
                   <a href={`${view.path}?lang=${other}`} lang={other} hreflang={other}>
                     {t(`lang.${other}`)}

@@ -2,7 +2,7 @@
 // `npm test`: strict typecheck, then vitest inside workerd (unit + integration),
 // then the browser tests on wrangler dev. Prints one closing line with the totals.
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -46,13 +46,22 @@ try {
 }
 if (vitest.code !== 0) ok = false;
 
+console.log("== PDF tools in Node (seal, offline verifier; pdfsig, qpdf, poppler)");
+const nodeTests = await run(process.execPath, ["--test", "--test-reporter=spec", ...readdirSync(path.join(root, "test/node")).filter((f) => f.endsWith(".test.mjs")).map((f) => path.join(root, "test/node", f))]);
+countNodeTests(nodeTests);
+
 console.log("== end-to-end in Chromium on wrangler dev");
 const e2e = await run(process.execPath, [path.join(root, "test/e2e/run.mjs")]);
-const pass = /ℹ pass (\d+)/.exec(e2e.output);
-const fail = /ℹ fail (\d+)/.exec(e2e.output);
-passed += Number(pass?.[1] ?? 0);
-failed += Number(fail?.[1] ?? (e2e.code === 0 ? 0 : 1));
-if (e2e.code !== 0) ok = false;
+countNodeTests(e2e);
+
+/** node:test's spec reporter closes with "ℹ pass N" and "ℹ fail N". */
+function countNodeTests(result) {
+  const pass = /ℹ pass (\d+)/.exec(result.output);
+  const fail = /ℹ fail (\d+)/.exec(result.output);
+  passed += Number(pass?.[1] ?? 0);
+  failed += Number(fail?.[1] ?? (result.code === 0 ? 0 : 1));
+  if (result.code !== 0) ok = false;
+}
 
 if (!ok && failed === 0) failed = 1;
 console.log(`\nTotal: ${passed} passed, ${failed} failed`);

@@ -47,6 +47,9 @@ export type Recipient = {
 
 export type SignedDocument = { documentId: string; sha256: string; pages: number; size: number };
 
+/** An agreement written in Pactly: its template, language, stored source and the hash of the HTML signers read. */
+export type AgreementRef = { templateId: string; locale: Locale; sourceKey: string; htmlSha256: string };
+
 export type EnvelopeState = {
   id: string;
   orgId: string;
@@ -55,7 +58,19 @@ export type EnvelopeState = {
   sender: { name: string; email: string; locale: Locale };
   title: string;
   message: string;
-  document: { id: string; sha256: string; pages: number; size: number; filename: string };
+  document: {
+    id: string;
+    sha256: string;
+    pages: number;
+    size: number;
+    filename: string;
+    /**
+     * Set when the document is an agreement written in Pactly: where its source (the
+     * structured agreement and the exact HTML signers read, encrypted under the
+     * document's data key) is stored, and the SHA-256 (hex) of that HTML's UTF-8 bytes.
+     */
+    agreement?: AgreementRef;
+  };
   status: EnvelopeStatus;
   signingOrder: SigningOrder;
   timeZone: string;
@@ -184,7 +199,13 @@ export function createEnvelope(input: CreateInput, actor: Actor): Transition {
     state,
     events: [
       event("envelope_created", input.createdAt, actor, {
-        data: { documentSha256: input.document.sha256, pages: input.document.pages, title: input.title },
+        data: {
+          documentSha256: input.document.sha256,
+          pages: input.document.pages,
+          title: input.title,
+          // An agreement written in Pactly is also read as HTML: its hash joins the chain too.
+          ...(input.document.agreement ? { documentHtmlSha256: input.document.agreement.htmlSha256 } : {}),
+        },
       }),
     ],
     intents: [],
@@ -341,7 +362,11 @@ export function sign(
     event("recipient_signed", input.at, { kind: "signer", recipientId: input.recipientId }, {
       recipientId: input.recipientId,
       ...input.context,
-      data: { typedName, documentSha256: state.document.sha256 },
+      data: {
+        typedName,
+        documentSha256: state.document.sha256,
+        ...(state.document.agreement ? { documentHtmlSha256: state.document.agreement.htmlSha256 } : {}),
+      },
     }),
   ];
   const intents: Intent[] = [];

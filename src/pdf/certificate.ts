@@ -1,7 +1,9 @@
 /**
  * The signed PDF: the original file byte for byte, followed by an incremental
  * update that appends one or more A4 certificate pages (who signed, when, how,
- * and the hashes that tie the record together).
+ * and the hashes that tie the record together), a QR code and address where the
+ * document can be verified, and, when given, the evidence bundle (JSON) as an
+ * embedded file in the same update.
  *
  * The original is never re-saved: its bytes stay a prefix of the output, so its
  * SHA-256 can still be checked against the certificate, signatures already in it
@@ -12,6 +14,7 @@
  */
 import fontkit from "@pdf-lib/fontkit";
 import {
+  fill,
   PDFArray,
   PDFDict,
   type PDFDocument,
@@ -20,12 +23,20 @@ import {
   PDFName,
   PDFNumber,
   type PDFObject,
+  PDFOperator,
+  PDFOperatorNames,
   PDFPage,
   PDFRef,
   PDFString,
+  popGraphicsState,
+  pushGraphicsState,
+  rectangle,
   rgb,
   type RGB,
+  setFillingRgbColor,
 } from "pdf-lib";
+import { encode as encodeQr } from "uqr";
+import { attachFile } from "./attachment";
 import { certificateFonts } from "./fonts";
 import { appendIncrement } from "./increment";
 import { openPdf } from "./open";
@@ -41,11 +52,21 @@ export type CertificateView = {
   completedAt: string;
   /** Hex SHA-256 of the newest event in the envelope's event chain. */
   eventHead: string;
+  /** The envelope's IANA time zone ("Europe/Oslo"): every time is shown in UTC and in this zone. */
+  timeZone: string;
+  /** Language of the labels; marks the certificate text's language for screen readers and text extraction. */
+  locale: "en" | "nb";
+  /** Where anyone can verify the document; printed as text, as a link and as a QR code on the first certificate page. */
+  verificationUrl: string;
   signers: Array<{
     name: string;
     email: string;
     /** Already human-readable, in the certificate's language. */
     method: string;
+    /** eID scheme ("BankID"), shown when present. */
+    eidScheme?: string;
+    /** Assurance level the eID reported ("high"), shown when present. */
+    assuranceLevel?: string;
     /** ISO 8601, UTC. */
     signedAt: string;
     ip: string | null;
@@ -66,7 +87,7 @@ export type CertificateLabels = {
   documentSha256: string;
   /** "Pages" */
   pages: string;
-  /** "Completed (UTC)" */
+  /** "Completed"; the value reads "2026-11-22 14:03:05 UTC (15:03:05 Europe/Oslo)". */
   completed: string;
   /** "Signers" */
   signers: string;
@@ -76,7 +97,7 @@ export type CertificateLabels = {
   email: string;
   /** "Method" */
   method: string;
-  /** "Signed (UTC)" */
+  /** "Signed" (UTC and local time, as for completed). */
   signedAt: string;
   /** "IP address" */
   ipAddress: string;
@@ -86,6 +107,20 @@ export type CertificateLabels = {
   typedName: string;
   /** "Event chain head" */
   eventChainHead: string;
+  /** "eID scheme" (shown for signers that have one) */
+  eidScheme: string;
+  /** "Assurance level" (shown for signers that have one) */
+  assuranceLevel: string;
+  /** "Verify" — label beside the verification address and QR code. */
+  verification: string;
+  /** One sentence under the verification address: what scanning or opening it does. */
+  verificationHint: string;
+  /** "Evidence file (attached)" — label beside the attachment's file name. */
+  evidenceAttached: string;
+  /** "Evidence file SHA-256" */
+  evidenceSha256: string;
+  /** Description of the evidence attachment shown by PDF viewers ("Evidence record of the signing (JSON)"). */
+  evidenceDescription: string;
   /** One sentence printed at the foot of every certificate page. */
   footer: string;
 };
@@ -140,7 +175,11 @@ function printable(fonts: Fonts, font: PDFFont, value: string | null | undefined
 
 type Op =
   | { kind: "text"; text: string; x: number; baseline: number; size: number; font: PDFFont; color: RGB }
-  | { kind: "rule"; y: number; color: RGB };
+  | { kind: "rule"; y: number; color: RGB }
+  /** A QR code: `modules` dark/light cells, `module` points each, top-left corner of the symbol at (x, y), quiet zone around it. */
+  | { kind: "qr"; x: number; y: number; module: number; quiet: number; modules: boolean[][] }
+  /** A clickable area (link annotation) opening `url`. */
+  | { kind: "link"; x: number; y: number; width: number; height: number; url: string };
 
 interface Line {
   height: number;
@@ -175,15 +214,126 @@ function rowLines(fonts: Fonts, label: string, value: string, options: { bold?: 
   return lines;
 }
 
-function summaryBlock(view: CertificateView, labels: CertificateLabels, fonts: Fonts): Block {
+// ---------------------------------------------------------------------------
+// Times: UTC, and the local time of the envelope's time zone.
+
+const zoneFormats = new Map<string, Intl.DateTimeFormat | null>();
+
+function zoneFormat(timeZone: string): Intl.DateTimeFormat | null {
+  let format = zoneFormats.get(timeZone);
+  if (format === undefined) {
+    try {
+      format = new Intl.DateTimeFormat("en-US", {
+        timeZone,
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+        second: "2-digit",
+        hourCycle: "h23",
+      });
+    } catch {
+      format = null; // not a time zone this runtime knows: UTC only
+    }
+    zoneFormats.set(timeZone, format);
+  }
+  return format;
+}
+
+/**
+ * "2026-11-22 14:03:05 UTC (15:03:05 Europe/Oslo)"; the local date is added
+ * when it differs from the UTC date ("2026-11-22 23:30:00 UTC (2026-11-23
+ * 00:30:00 Europe/Oslo)"). UTC only for a UTC zone or one the runtime does not know.
+ */
+export function formatUtcAndLocal(iso: string, timeZone: string): string {
+  const utc = formatUtc(iso);
+  const date = new Date(iso);
+  if (typeof timeZone !== "string" || timeZone.trim() === "") return utc;
+  const zone = cleanText(timeZone);
+  const format = zoneFormat(timeZone);
+  if (Number.isNaN(date.getTime()) || !format || /^(Etc\/)?(UTC|UCT|GMT|Zulu|Universal)$/i.test(timeZone)) return utc;
+  const parts: Record<string, string> = {};
+  for (const part of format.formatToParts(date)) parts[part.type] = part.value;
+  const localDate = `${parts.year}-${parts.month}-${parts.day}`;
+  const localTime = `${parts.hour}:${parts.minute}:${parts.second}`;
+  const sameDay = utc.startsWith(localDate);
+  return `${utc} (${sameDay ? "" : `${localDate} `}${localTime} ${zone})`;
+}
+
+function summaryBlock(view: CertificateView, labels: CertificateLabels, fonts: Fonts, evidence: EvidenceSummary | null): Block {
   return [
     ...rowLines(fonts, labels.envelope, view.envelopeId),
     ...rowLines(fonts, labels.document, view.title, { bold: true }),
     ...rowLines(fonts, labels.documentSha256, view.documentSha256, { hash: true }),
     ...rowLines(fonts, labels.pages, String(view.originalPages)),
-    ...rowLines(fonts, labels.completed, formatUtc(view.completedAt)),
+    ...rowLines(fonts, labels.completed, formatUtcAndLocal(view.completedAt, view.timeZone)),
     ...rowLines(fonts, labels.eventChainHead, view.eventHead, { hash: true }),
+    ...(evidence
+      ? [
+          ...rowLines(fonts, labels.evidenceAttached, evidence.filename),
+          ...rowLines(fonts, labels.evidenceSha256, evidence.sha256, { hash: true }),
+        ]
+      : []),
   ];
+}
+
+interface EvidenceSummary {
+  filename: string;
+  sha256: string;
+}
+
+// ---------------------------------------------------------------------------
+// Verification: address, hint and QR code (vector: one rectangle per run of dark modules).
+
+const QR_QUIET = 4; // modules of light margin on every side, as the QR standard asks
+const QR_TARGET = 96; // points across, quiet zone included (about 34 mm)
+const QR_MAX = 170;
+const QR_GAP = 14;
+
+function verificationBlock(view: CertificateView, labels: CertificateLabels, fonts: Fonts): Block {
+  const url = cleanText(view.verificationUrl);
+  if (url === "\u2014") return [];
+  let qr: ReturnType<typeof encodeQr> | null;
+  try {
+    qr = encodeQr(url, { ecc: "M", border: 0 });
+  } catch {
+    qr = null; // longer than a QR code holds: the address alone
+  }
+  const count = (qr?.size ?? 0) + 2 * QR_QUIET;
+  // 1.5 to 3 points a module (0.5 to 1 mm: scannable from paper), and never wider than QR_MAX.
+  const module = qr ? Math.min(3, Math.max(1.5, QR_TARGET / count), QR_MAX / count) : 0;
+  const qrSide = count * module;
+
+  const textWidth = VALUE_WIDTH - (qr ? qrSide + QR_GAP : 0);
+  const ops: Op[] = [];
+  // Text starts level with the symbol, not with its quiet zone.
+  let y = QR_QUIET * module;
+  const labelLines = wrapText(printable(fonts, fonts.bold, labels.verification), measurer(fonts, fonts.bold), LABEL_SIZE, LABEL_WIDTH);
+  labelLines.forEach((text, i) => {
+    ops.push({ kind: "text", text, x: MARGIN_X, baseline: y + VALUE_SIZE + 0.5 + i * LINE, size: LABEL_SIZE, font: fonts.bold, color: INK });
+  });
+  const urlLines = wrapText(printable(fonts, fonts.regular, url), measurer(fonts, fonts.regular), VALUE_SIZE, textWidth);
+  const urlTop = y;
+  for (const text of urlLines) {
+    ops.push({ kind: "text", text, x: VALUE_X, baseline: y + VALUE_SIZE + 0.5, size: VALUE_SIZE, font: fonts.regular, color: INK });
+    y += LINE;
+  }
+  const urlWidth = Math.max(...urlLines.map((l) => measurer(fonts, fonts.regular).widthOfTextAtSize(l, VALUE_SIZE)));
+  ops.push({ kind: "link", x: VALUE_X, y: urlTop, width: urlWidth, height: y - urlTop + 3, url });
+  y += 3;
+  for (const text of wrapText(printable(fonts, fonts.regular, labels.verificationHint), measurer(fonts, fonts.regular), LABEL_SIZE, textWidth)) {
+    ops.push({ kind: "text", text, x: VALUE_X, baseline: y + LABEL_SIZE + 0.5, size: LABEL_SIZE, font: fonts.regular, color: MUTED });
+    y += LINE - 1.5;
+  }
+
+  y = Math.max(y, labelLines.length * LINE);
+  if (qr) {
+    const qrX = PAGE_WIDTH - MARGIN_X - qrSide;
+    ops.push({ kind: "qr", x: qrX, y: 0, module, quiet: QR_QUIET, modules: qr.data });
+    ops.push({ kind: "link", x: qrX, y: 0, width: qrSide, height: qrSide, url });
+  }
+  return [spacer(10), { height: Math.max(y, qrSide) + ROW_GAP, ops }];
 }
 
 function signersHeading(view: CertificateView, labels: CertificateLabels, fonts: Fonts): Line[] {
@@ -202,12 +352,15 @@ function signerBlock(
   index: number,
   labels: CertificateLabels,
   fonts: Fonts,
+  timeZone: string,
 ): Block {
   const rows = [
     ...rowLines(fonts, labels.name, signer.name, { bold: true }),
     ...rowLines(fonts, labels.email, signer.email),
     ...rowLines(fonts, labels.method, signer.method),
-    ...rowLines(fonts, labels.signedAt, formatUtc(signer.signedAt)),
+    ...(signer.eidScheme ? rowLines(fonts, labels.eidScheme, signer.eidScheme) : []),
+    ...(signer.assuranceLevel ? rowLines(fonts, labels.assuranceLevel, signer.assuranceLevel) : []),
+    ...rowLines(fonts, labels.signedAt, formatUtcAndLocal(signer.signedAt, timeZone)),
     ...rowLines(fonts, labels.ipAddress, signer.ip ?? ""),
     ...rowLines(fonts, labels.device, signer.userAgent ?? ""),
     ...rowLines(fonts, labels.typedName, signer.typedName),
@@ -278,6 +431,14 @@ function drawPage(
   pageNumber: number,
   totalPages: number,
 ): void {
+  // Everything on the page is in the labels' language (a marked-content span with /Lang).
+  page.pushOperators(
+    PDFOperator.of(PDFOperatorNames.BeginMarkedContentSequence, [
+      PDFName.of("Span"),
+      page.doc.context.obj({ Lang: PDFString.of(view.locale === "nb" ? "nb-NO" : "en") }) as unknown as PDFName,
+    ]),
+  );
+  const links: PDFRef[] = [];
   page.drawText(printable(fonts, fonts.bold, labels.heading), {
     x: MARGIN_X,
     y: PAGE_HEIGHT - MARGIN_TOP - HEADING_SIZE,
@@ -291,6 +452,10 @@ function drawPage(
     for (const op of line.ops) {
       if (op.kind === "text") {
         page.drawText(op.text, { x: op.x, y: top - op.baseline, size: op.size, font: op.font, color: op.color });
+      } else if (op.kind === "qr") {
+        drawQr(page, op, top - op.y);
+      } else if (op.kind === "link") {
+        links.push(linkAnnotation(page, op, top - op.y));
       } else {
         page.drawLine({
           start: { x: MARGIN_X, y: top - op.y },
@@ -326,6 +491,50 @@ function drawPage(
     y -= 10;
     page.drawText(text, { x: MARGIN_X, y: y + 1, size: FOOTER_SIZE, font: fonts.regular, color: MUTED });
   }
+  page.pushOperators(PDFOperator.of(PDFOperatorNames.EndMarkedContent));
+  if (links.length > 0) page.node.set(PDFName.of("Annots"), page.doc.context.obj(links));
+}
+
+/** The symbol as filled rectangles in one path: a white square (quiet zone included), then each horizontal run of dark modules. */
+function drawQr(page: PDFPage, op: Extract<Op, { kind: "qr" }>, top: number): void {
+  const n = op.modules.length;
+  const side = (n + 2 * op.quiet) * op.module;
+  const ops: PDFOperator[] = [pushGraphicsState(), setFillingRgbColor(1, 1, 1), rectangle(op.x, top - side, side, side), fill()];
+  ops.push(setFillingRgbColor(0, 0, 0));
+  const left = op.x + op.quiet * op.module;
+  const symbolTop = top - op.quiet * op.module;
+  const r = (v: number) => Math.round(v * 1000) / 1000;
+  op.modules.forEach((row, y) => {
+    for (let x = 0; x < row.length; x++) {
+      if (!row[x]) continue;
+      let end = x;
+      while (end + 1 < row.length && row[end + 1]) end++;
+      ops.push(rectangle(r(left + x * op.module), r(symbolTop - (y + 1) * op.module), r((end - x + 1) * op.module), r(op.module)));
+      x = end;
+    }
+  });
+  ops.push(fill(), popGraphicsState());
+  page.pushOperators(...ops);
+}
+
+function linkAnnotation(page: PDFPage, op: Extract<Op, { kind: "link" }>, top: number): PDFRef {
+  const { context } = page.doc;
+  return context.register(
+    context.obj({
+      Type: "Annot",
+      Subtype: "Link",
+      Rect: [op.x, top - op.height, op.x + op.width, top],
+      Border: [0, 0, 0],
+      F: 4, // print
+      P: page.ref,
+      A: { Type: "Action", S: "URI", URI: PDFString.of(escapeLiteral(op.url)) },
+    }),
+  );
+}
+
+/** A literal string's body for an ASCII value: backslashes and parentheses escaped (PDFString.of does not). */
+function escapeLiteral(value: string): string {
+  return value.replace(/[^\x20-\x7e]/g, (c) => encodeURI(c)).replace(/[\\()]/g, (c) => `\\${c}`);
 }
 
 /** Lays out and draws the certificate pages into doc (not yet attached to its page tree). */
@@ -336,12 +545,13 @@ function drawCertificate(
   labels: CertificateLabels,
   parent: PDFRef,
   firstPageNumber: number,
+  evidence: EvidenceSummary | null,
 ): PDFRef[] {
   const pageFrame = frame(labels, fonts);
   const capacity = pageFrame.top - pageFrame.bottom;
-  const blocks: Block[] = [summaryBlock(view, labels, fonts)];
+  const blocks: Block[] = [summaryBlock(view, labels, fonts, evidence), verificationBlock(view, labels, fonts)];
   view.signers.forEach((signer, index) => {
-    const block = signerBlock(signer, index, labels, fonts);
+    const block = signerBlock(signer, index, labels, fonts, view.timeZone);
     // Keep the "Signers" heading with the first signer.
     blocks.push(index === 0 ? [...signersHeading(view, labels, fonts), ...block] : block);
   });
@@ -370,8 +580,10 @@ export async function buildSignedPdf(input: {
   original: Uint8Array;
   certificate: CertificateView;
   labels: CertificateLabels;
+  /** The evidence bundle's JSON bytes, embedded as an attachment (AFRelationship /Supplement) in the same update. */
+  evidence?: { json: Uint8Array; filename: string };
 }): Promise<{ bytes: Uint8Array; pages: number }> {
-  const { original, certificate, labels } = input;
+  const { original, certificate, labels, evidence } = input;
 
   // The same strict checks as at upload: a damaged original is never "fixed" here.
   const { doc, structure, pages: originalPages } = await openPdf(original);
@@ -408,7 +620,8 @@ export async function buildSignedPdf(input: {
     [bold, new Set(bold.getCharacterSet())],
   ]);
   const fonts: Fonts = { regular, bold, measure, coverage };
-  const certificatePages = drawCertificate(doc, fonts, certificate, labels, pagesRef, originalPages + 1);
+  const evidenceSummary = evidence ? { filename: evidence.filename, sha256: await sha256Hex(evidence.json) } : null;
+  const certificatePages = drawCertificate(doc, fonts, certificate, labels, pagesRef, originalPages + 1, evidenceSummary);
   await doc.flush(); // writes the font subsets into the context
 
   // The only original object that changes: the page tree root gains the new pages.
@@ -436,6 +649,20 @@ export async function buildSignedPdf(input: {
     infoRef = context.register(info); // numbered above firstNew: picked up below
   }
 
+  // The evidence bundle: an embedded file, listed in the catalog's name tree and /AF.
+  const root = structure.trailer.get(PDFName.of("Root")) as PDFRef; // checked by openPdf
+  if (evidence) {
+    const attached = attachFile(context, doc.catalog, {
+      bytes: evidence.json,
+      filename: evidence.filename,
+      mimeType: "application/json",
+      description: cleanText(labels.evidenceDescription),
+      relationship: "Supplement",
+      ...(Number.isNaN(completed.getTime()) ? {} : { modified: completed }),
+    });
+    changed.push([root, attached.catalog], ...attached.changed);
+  }
+
   // /ID: keep the original's permanent part; the changing part marks this revision.
   const id = PDFArray.withContext(context);
   const revision = /^[0-9a-f]{32,}$/i.test(certificate.eventHead) ? certificate.eventHead : originalSha256;
@@ -443,7 +670,6 @@ export async function buildSignedPdf(input: {
   id.push(PDFHexString.of(revision.slice(0, 32).toUpperCase()));
 
   const added = context.enumerateIndirectObjects().filter(([ref]) => ref.objectNumber >= firstNew);
-  const root = structure.trailer.get(PDFName.of("Root")) as PDFRef; // checked by openPdf
   const bytes = appendIncrement(original, structure, context, [...changed, ...added], { root, info: infoRef, id });
   return { bytes, pages: originalPages + certificatePages.length };
 }

@@ -42,6 +42,8 @@ export function appendIncrement(
   context: PDFContext,
   objects: Array<[PDFRef, PDFObject]>,
   trailer: IncrementTrailer,
+  /** When given, receives each written object's number and the absolute byte position of its "N G obj" line. */
+  positions?: Map<number, number>,
 ): Uint8Array {
   const chunks: Uint8Array[] = [original];
   let position = original.length;
@@ -57,6 +59,7 @@ export function appendIncrement(
   const offsets = new Map<number, { gen: number; offset: number }>();
   for (const [ref, object] of sorted) {
     offsets.set(ref.objectNumber, { gen: ref.generationNumber, offset: position - structure.base });
+    positions?.set(ref.objectNumber, position);
     push(ascii(`${ref.objectNumber} ${ref.generationNumber} obj\n`));
     push(serialise(object));
     push(ascii("\nendobj\n"));

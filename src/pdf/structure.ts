@@ -152,6 +152,8 @@ interface Section {
   trailer: PDFDict;
   /** In-use entries that sit directly in the file: [object number, generation, offset]. */
   entries: Array<[number, number, number]>;
+  /** Objects stored in object streams: [object number, stream's object number, index in the stream]. */
+  compressed: Array<[number, number, number]>;
 }
 
 function parseTableSection(bytes: Uint8Array, at: number, context: PDFContext): Section {
@@ -176,7 +178,7 @@ function parseTableSection(bytes: Uint8Array, at: number, context: PDFContext): 
   const parser = PDFObjectParser.forBytes(bytes.subarray(p + TRAILER.length), context);
   const trailer = parser.parseObject();
   if (!(trailer instanceof PDFDict)) throw new StructureError("trailer is not a dictionary");
-  return { kind: "table", trailer, entries };
+  return { kind: "table", trailer, entries, compressed: [] };
 }
 
 function parseStreamSection(bytes: Uint8Array, at: number, context: PDFContext): Section {
@@ -187,7 +189,8 @@ function parseStreamSection(bytes: Uint8Array, at: number, context: PDFContext):
   if (!(stream instanceof PDFRawStream) || stream.dict.lookup(PDFName.of("Type")) !== PDFName.of("XRef")) {
     throw new StructureError("startxref points at an object that is not a cross-reference stream");
   }
-  return { kind: "stream", trailer: stream.dict, entries: xrefStreamEntries(stream) };
+  const compressed: Array<[number, number, number]> = [];
+  return { kind: "stream", trailer: stream.dict, entries: xrefStreamEntries(stream, compressed), compressed };
 }
 
 /**
@@ -195,7 +198,10 @@ function parseStreamSection(bytes: Uint8Array, at: number, context: PDFContext):
  * /DecodeParms, so it misreads the PNG-predicted streams that most writers
  * (pdfTeX, qpdf, Acrobat, Word) produce; pdf-lib never uses them, we do.
  */
-function xrefStreamEntries(stream: PDFRawStream): Array<[number, number, number]> {
+function xrefStreamEntries(
+  stream: PDFRawStream,
+  compressed?: Array<[number, number, number]>,
+): Array<[number, number, number]> {
   const dict = stream.dict;
   const widths = dict.lookup(PDFName.of("W"));
   if (!(widths instanceof PDFArray) || widths.size() !== 3) throw new StructureError("bad /W");
@@ -229,6 +235,7 @@ function xrefStreamEntries(stream: PDFRawStream): Array<[number, number, number]
       if (at + rowLength > data.length) throw new StructureError("xref stream shorter than its /Index");
       const type = w0 === 0 ? 1 : field(at, w0);
       if (type === 1) entries.push([first + i, field(at + w0 + w1, w2), field(at + w0, w1)]);
+      else if (type === 2) compressed?.push([first + i, field(at + w0, w1), field(at + w0 + w1, w2)]);
     }
   }
   return entries;
@@ -337,6 +344,45 @@ function walk(bytes: Uint8Array, base: number, startxref: number): Omit<PdfStruc
   if (!(newest.trailer.get(PDFName.of("Root")) instanceof PDFRef)) throw new StructureError("trailer has no /Root");
   if (size <= 0) throw new StructureError("trailer has no /Size");
   return { kind: newest.kind, trailer: newest.trailer, size, encrypted };
+}
+
+/** Where an object's current version lives. */
+export type CrossReferenceEntry =
+  | { type: "offset"; /** relative to PdfStructure.base */ offset: number; generation: number }
+  | { type: "compressed"; /** object number of the object stream */ stream: number; index: number };
+
+/**
+ * The current location of every object, for reading a few objects without
+ * loading the document (the seal reads the catalog, one page and the form).
+ * Newest wins, in the order readers use: a section, then its /XRefStm (the
+ * hidden stream of a hybrid file), then its /Prev. Free entries are skipped
+ * rather than treated as deletions: only objects the current catalog reaches
+ * are looked up. Call after analyseStructure has accepted the file.
+ */
+export function readCrossReference(bytes: Uint8Array, structure: PdfStructure): Map<number, CrossReferenceEntry> {
+  const context = PDFContext.create();
+  const objects = new Map<number, CrossReferenceEntry>();
+  const seen = new Set<number>();
+  const stack: number[] = [structure.startxref];
+  while (stack.length > 0) {
+    const offset = stack.pop()!;
+    if (seen.has(offset)) continue;
+    if (seen.size >= MAX_SECTIONS) throw new StructureError("too many xref sections");
+    seen.add(offset);
+    const section = parseSection(bytes, structure.base + offset, context);
+    for (const [num, generation, at] of section.entries) {
+      if (!objects.has(num)) objects.set(num, { type: "offset", offset: at, generation });
+    }
+    for (const [num, stream, index] of section.compressed) {
+      if (!objects.has(num)) objects.set(num, { type: "compressed", stream, index });
+    }
+    // Last in, first out: the hidden stream before the previous section.
+    const prev = numberIn(section.trailer, "Prev");
+    if (prev !== undefined) stack.push(prev);
+    const xrefStm = numberIn(section.trailer, "XRefStm");
+    if (xrefStm !== undefined) stack.push(xrefStm);
+  }
+  return objects;
 }
 
 /**

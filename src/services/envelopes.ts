@@ -10,6 +10,7 @@ import { newId } from "../domain/encoding";
 import { DomainError } from "../domain/errors";
 import { DAY_MS, expiryDays, uploadLimits } from "../domain/limits";
 import type { ChainedEvent } from "../domain/event-chain";
+import { buildEvidenceBundle, type EvidenceBundle } from "../domain/evidence";
 import type { Env } from "../env";
 import { inspectPdf } from "../pdf/inspect";
 import type { Db } from "../storage/db";
@@ -82,6 +83,35 @@ export async function createEnvelopeFromUpload(
   return envelopeId;
 }
 
+/**
+ * A draft envelope around a document that is already stored, such as an agreement
+ * written in Pactly: the same draft an upload makes, ready for signers.
+ */
+export async function createDraftEnvelope(
+  env: Env,
+  user: SessionUser,
+  input: z.infer<typeof newEnvelopeSchema> & { envelopeId: string; document: EnvelopeState["document"] },
+): Promise<string> {
+  await command(
+    envelopeStub(env, input.envelopeId).create(
+      {
+        id: input.envelopeId,
+        orgId: user.orgId,
+        ownerId: user.id,
+        sender: { name: user.name, email: user.email, locale: user.locale },
+        title: input.title,
+        message: input.message,
+        document: input.document,
+        signingOrder: input.order,
+        timeZone: "Europe/Oslo",
+        createdAt: new Date().toISOString(),
+      },
+      senderActor(user),
+    ),
+  );
+  return input.envelopeId;
+}
+
 function safeFilename(name: string): string {
   const cleaned = name.replace(/[^\p{L}\p{N} ._()-]/gu, "_").slice(-120).trim();
   return cleaned.length > 0 ? cleaned : "document.pdf";
@@ -132,6 +162,12 @@ export async function envelopeForSender(env: Env, db: Db, user: SessionUser, env
   const state = await envelopeStub(env, envelopeId).getState();
   if (!state || state.orgId !== user.orgId) throw new DomainError("not_found", "No such envelope");
   return state;
+}
+
+/** The evidence bundle as it stands now (the signed PDF embeds the one made at completion). */
+export async function senderEvidence(env: Env, db: Db, user: SessionUser, envelopeId: string): Promise<EvidenceBundle> {
+  const state = await envelopeForSender(env, db, user, envelopeId);
+  return buildEvidenceBundle(state, await envelopeEvents(env, envelopeId), { generatedAt: new Date().toISOString() });
 }
 
 export async function envelopeEvents(env: Env, envelopeId: string): Promise<ChainedEvent[]> {

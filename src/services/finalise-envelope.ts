@@ -10,7 +10,9 @@ import { newId, sha256Hex } from "../domain/encoding";
 import { DomainError } from "../domain/errors";
 import type { Env } from "../env";
 import { translator, type MessageKey } from "../i18n";
-import { buildSignedPdf, type CertificateLabels } from "../pdf/certificate";
+import { buildEvidenceBundle, evidenceFilename, serialiseEvidenceBundle, type EvidenceBundle } from "../domain/evidence";
+import { buildSignedPdf, type CertificateLabels, type CertificateView } from "../pdf/certificate";
+import { sealDocument } from "./seal";
 import { database } from "../storage/db";
 import { encryptDocument, newDataKey, unwrapDataKey } from "../storage/document-crypto";
 import { blobExists, findDocument, objectKey, putBlob, upsertDocument } from "../storage/documents";
@@ -65,11 +67,18 @@ async function buildAndStore(env: Env, state: EnvelopeState, hooks: FinaliseHook
   const original = await findDocument(db, state.orgId, state.document.id);
   if (!original) throw new DomainError("not_found", "The original document is missing");
   const events = await envelopeStub(env, state.id).getEvents();
-  const signed = await buildSignedPdf({
-    original: await readDocument(env, original),
-    certificate: certificateView(state, events.at(-1)?.hash ?? ""),
-    labels: certificateLabels(state),
+  const evidence = buildEvidenceBundle(state, events, {
+    generatedAt: new Date().toISOString(),
+    ...(state.document.agreement ? { documentHtmlSha256: state.document.agreement.htmlSha256 } : {}),
   });
+  const certified = await buildSignedPdf({
+    original: await readDocument(env, original),
+    certificate: certificateView(env, state, evidence),
+    labels: certificateLabels(state),
+    evidence: { json: serialiseEvidenceBundle(evidence), filename: evidenceFilename(state.id) },
+  });
+  // The seal is the last revision and covers everything before it.
+  const signed = { bytes: await sealDocument(env, certified.bytes, translator(state.sender.locale)("seal.reason")), pages: certified.pages };
   await hooks.afterStep?.("built");
 
   // The row with the wrapped key first: bytes in R2 are never left without the key that reads them.
@@ -99,15 +108,19 @@ async function buildAndStore(env: Env, state: EnvelopeState, hooks: FinaliseHook
   return { documentId: id, sha256: row.sha256, pages: row.pages, size: row.size };
 }
 
-function certificateView(state: EnvelopeState, eventHead: string) {
+function certificateView(env: Env, state: EnvelopeState, evidence: EvidenceBundle): CertificateView {
   const t = translator(state.sender.locale);
   return {
     envelopeId: state.id,
     title: state.title,
     documentSha256: state.document.sha256,
     originalPages: state.document.pages,
-    completedAt: new Date().toISOString(),
-    eventHead,
+    // The time completion was decided, so a retried finalisation states the same time.
+    completedAt: evidence.envelope.completedAt ?? new Date().toISOString(),
+    timeZone: state.timeZone,
+    locale: state.sender.locale,
+    verificationUrl: `${(env.APP_URL ?? "").replace(/\/$/, "")}/verify`,
+    eventHead: evidence.chain.head,
     signers: state.recipients
       .filter((r) => r.role === "signer")
       .map((r) => ({
@@ -130,16 +143,23 @@ function certificateLabels(state: EnvelopeState): CertificateLabels {
     document: t("cert.document"),
     documentSha256: t("cert.documentSha256"),
     pages: t("cert.pages"),
-    completed: t("cert.completed"),
+    completed: t("cert.completedTime"),
     signers: t("cert.signers"),
     name: t("cert.name"),
     email: t("cert.email"),
     method: t("cert.method"),
-    signedAt: t("cert.signed"),
+    signedAt: t("cert.signedTime"),
     ipAddress: t("cert.ip"),
     device: t("cert.device"),
     typedName: t("cert.typedName"),
     eventChainHead: t("cert.eventHead"),
+    eidScheme: t("cert.eidScheme"),
+    assuranceLevel: t("cert.assuranceLevel"),
+    verification: t("cert.verification"),
+    verificationHint: t("cert.verificationHint"),
+    evidenceAttached: t("cert.evidenceAttached"),
+    evidenceSha256: t("cert.evidenceSha256"),
+    evidenceDescription: t("cert.evidenceDescription"),
     footer: t("cert.footer"),
   };
 }

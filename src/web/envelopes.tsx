@@ -18,7 +18,9 @@ import {
   sendEnvelope,
   sendSchema,
   senderDocument,
+  senderEvidence,
 } from "../services/envelopes";
+import { evidenceFilename, serialiseEvidenceBundle } from "../domain/evidence";
 import { database } from "../storage/db";
 import { withIdempotency } from "../storage/idempotency";
 import { EnvelopeListPage, EnvelopePage, NewEnvelopePage } from "../../templates/pages/envelopes";
@@ -151,6 +153,16 @@ envelopeRoutes.post("/:id/cancel", async (c) => {
 envelopeRoutes.get("/:id/original.pdf", async (c) => {
   const doc = await senderDocument(c.env, database(c.env.DB), c.get("user")!, envelopeId(c), "original");
   return pdfResponse(doc, "attachment");
+});
+
+envelopeRoutes.get("/:id/evidence.json", async (c) => {
+  const id = envelopeId(c);
+  const bundle = await senderEvidence(c.env, database(c.env.DB), c.get("user")!, id);
+  return c.body(new Uint8Array(serialiseEvidenceBundle(bundle)), 200, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Disposition": `attachment; filename="${evidenceFilename(id)}"`,
+    "Cache-Control": "private, no-store",
+  });
 });
 
 envelopeRoutes.get("/:id/signed.pdf", async (c) => {

@@ -106,6 +106,7 @@ export function EnvelopePage(props: DetailProps) {
         {state.status === "completed" ? (
           <>
             <p><a class="button button--primary" href={`/envelopes/${state.id}/signed.pdf`} download>{t("envelope.download")}</a></p>
+            <p><a href={`/envelopes/${state.id}/evidence.json`} download>{t("envelope.downloadEvidence")}</a></p>
             {props.retentionUntil ? <p>{t("envelope.retention", { date: formatDateTime(locale, props.retentionUntil, state.timeZone) })}</p> : null}
           </>
         ) : null}

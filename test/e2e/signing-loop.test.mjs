@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PDFDocument, StandardFonts } from "pdf-lib";
@@ -127,8 +127,26 @@ test("a sender gets a PDF signed by two people, with a certificate page that pri
   assert.match(text, /Kari Nordmann/);
   const originalHash = execFileSync("sha256sum", [original]).toString().split(" ")[0];
   assert.ok(text.replace(/\s+/g, "").includes(originalHash), "the certificate states the original's SHA-256");
+  // The seal: poppler says valid and covering the whole document; qpdf finds nothing wrong;
+  // Pactly's offline verifier checks seal, evidence chain and original bytes.
+  const pdfsig = execFileSync("pdfsig", [signedPath]).toString();
+  assert.match(pdfsig, /Signature Validation: Signature is Valid\./);
+  assert.match(pdfsig, /Total document signed/);
+  execFileSync("qpdf", ["--check", signedPath]);
+  const verified = execFileSync(process.execPath, ["src/cli/verify.mjs", signedPath]).toString();
+  assert.match(verified, /Result: VALID/);
+  assert.deepEqual(readFileSync(signedPath).subarray(0, readFileSync(original).length), readFileSync(original), "the original bytes are a prefix of the signed file");
+
   // A picture of the certificate page, for people reviewing the run.
   execFileSync("pdftoppm", ["-png", "-r", "60", "-f", "3", "-l", "3", signedPath, path.join(SCREENSHOTS, "11-certificate")]);
+
+  // Anyone holding the file can check it on the public page.
+  const checker = await (await browser.newContext()).newPage();
+  await checker.goto(`${BASE_URL}/verify`);
+  await checker.getByLabel("Signed PDF").setInputFiles(signedPath);
+  await checker.getByRole("button", { name: "Check the document" }).click();
+  await checker.getByRole("heading", { name: "This document is genuine and unchanged" }).waitFor();
+  await shot(checker, "12-verify-genuine");
 
   // Everyone gets the completed copy, and the link in that email leads to it.
   const completed = await waitForMail(lukasz.email, "signed by everyone");

@@ -1,6 +1,21 @@
-import { PDFDocument } from "pdf-lib";
+import { md5 } from "@noble/hashes/legacy.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
+import {
+  PDFArray,
+  PDFDict,
+  PDFDocument,
+  PDFHexString,
+  PDFName,
+  PDFNumber,
+  type PDFObject,
+  PDFRawStream,
+  PDFRef,
+  PDFString,
+} from "pdf-lib";
+import { encode } from "uqr";
 import { describe, expect, it } from "vitest";
-import { buildSignedPdf, type CertificateView } from "../../../src/pdf/certificate";
+import { readEmbeddedFiles } from "../../../src/pdf/attachment";
+import { buildSignedPdf, type CertificateView, formatUtcAndLocal } from "../../../src/pdf/certificate";
 import { inspectPdf } from "../../../src/pdf/inspect";
 import { cleanText, formatUtc, wrapText } from "../../../src/pdf/text";
 import { linearizedPdf, objectStreamsPdf } from "../../fixtures/pdf/qpdf";
@@ -139,12 +154,12 @@ describe("buildSignedPdf", () => {
     expect(text[0]).toBe("Signature certificate");
     expect(text).toContain(certificate.envelopeId);
     expect(text).toContain(certificate.title);
-    expect(text).toContain("2026-11-22 14:03:05 UTC");
+    expect(text).toContain("2026-11-22 14:03:05 UTC (15:03:05 Europe/Oslo)");
     // Hashes are split into equal halves rather than running off the page.
     expect(joined).toContain(`${certificate.documentSha256.slice(0, 32)}\n${certificate.documentSha256.slice(32)}`);
     expect(joined).toContain(`${certificate.eventHead.slice(0, 32)}\n${certificate.eventHead.slice(32)}`);
     expect(text).toContain("Signers (1)");
-    expect(text).toContain("2026-11-22 13:00:07 UTC");
+    expect(text).toContain("2026-11-22 13:00:07 UTC (14:00:07 Europe/Oslo)");
     expect(text).toContain("203.0.113.7");
     expect(text).toContain("E-post og engangskode");
   });
@@ -153,7 +168,7 @@ describe("buildSignedPdf", () => {
     const { doc } = await build(3, { labels: norwegianLabels });
     const text = certificateText(doc, 3);
     expect(text[0]).toBe("Signeringsbevis");
-    for (const label of ["Konvolutt", "Dokumentets SHA-256", "Fullført (UTC)", "Signatarer (3)", "Skrevet navn", "IP-adresse"]) {
+    for (const label of ["Konvolutt", "Dokumentets SHA-256", "Fullført (UTC)", "Signatarer (3)", "Skrevet navn", "IP-adresse", "Kontroller"]) {
       expect(text).toContain(label);
     }
     for (const label of Object.values(englishLabels)) expect(text).not.toContain(label);
@@ -262,5 +277,270 @@ describe("certificate text helpers", () => {
     const mono = { widthOfTextAtSize: (text: string, size: number) => [...text].length * size };
     expect(wrapText("aa bb cc", mono, 1, 5)).toEqual(["aa bb", "cc"]);
     expect(wrapText("abcdefghij", mono, 1, 4)).toEqual(["abcd", "efgh", "ij"]);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Verification address, QR code, local times, eID details, the evidence attachment.
+
+const evidenceJson = new TextEncoder().encode(
+  `${JSON.stringify({ schema: "https://pactly.dev/schemas/evidence-bundle", version: 1, note: "Ørjan – Дмитрий" }, null, 2)}\n`,
+);
+const evidenceFilename = "pactly-evidence-env_01JD3X8Q9K2M4N6P8R0T2V4W6Y.json";
+
+async function withEvidence(originalBytes?: Uint8Array, pages = 3) {
+  const bytes = originalBytes ?? (await samplePdf());
+  const certificate = certificateFor({ sha256: await sha256Hex(bytes), pages }, 2);
+  const result = await buildSignedPdf({
+    original: bytes,
+    certificate,
+    labels: englishLabels,
+    evidence: { json: evidenceJson, filename: evidenceFilename },
+  });
+  const doc = await PDFDocument.load(result.bytes, { updateMetadata: false, throwOnInvalidObject: true });
+  return { bytes, certificate, result, doc };
+}
+
+/** The `re` operands on a page, in order. */
+function rectangles(doc: PDFDocument, page: number): Array<[number, number, number, number]> {
+  const content = latin1(pageContent(doc, page));
+  return [...content.matchAll(/(-?[\d.]+) (-?[\d.]+) (-?[\d.]+) (-?[\d.]+) re/g)].map(
+    (m) => [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])] as [number, number, number, number],
+  );
+}
+
+/** Rebuilds the module matrix from the drawn rectangles: a white square (quiet zone included), then dark runs. */
+function drawnQr(doc: PDFDocument, page: number, modules: number): { matrix: boolean[][]; square: [number, number, number, number] } {
+  const [square, ...runs] = rectangles(doc, page);
+  expect(square).toBeDefined();
+  const [sx, sy, side] = square!;
+  const module = side / (modules + 8);
+  const left = sx + 4 * module;
+  const top = sy + side - 4 * module;
+  const matrix = Array.from({ length: modules }, () => Array<boolean>(modules).fill(false));
+  for (const [x, y, w, h] of runs) {
+    expect(h).toBeCloseTo(module, 2);
+    const row = Math.round((top - (y + h)) / module);
+    const first = Math.round((x - left) / module);
+    const count = Math.round(w / module);
+    for (let c = first; c < first + count; c++) matrix[row]![c] = true;
+  }
+  return { matrix, square: square! };
+}
+
+function lookup(doc: PDFDocument, object: PDFObject | undefined): PDFObject | undefined {
+  return object instanceof PDFRef ? doc.context.lookup(object) : object;
+}
+
+describe("verification address and QR code", () => {
+  it("prints the verification address as text on the first certificate page", async () => {
+    const { doc, certificate } = await build(1);
+    const text = extractText(doc, 3);
+    expect(text).toContain("Verify");
+    const start = text.findIndex((line) => line.startsWith("https://"));
+    expect(text.slice(start, start + 2).join("")).toBe(certificate.verificationUrl);
+    expect(extractText(doc, 3).join(" ")).toContain("Scan the code");
+  });
+
+  it("draws the QR code of the address as vector rectangles with a four-module quiet zone", async () => {
+    const { doc, certificate } = await build(1);
+    const expected = encode(certificate.verificationUrl, { ecc: "M", border: 0 });
+    const { matrix, square } = drawnQr(doc, 3, expected.size);
+    expect(matrix).toEqual(expected.data);
+    // Big enough to scan from paper (over 25 mm), inside the page margins, and no text in its square.
+    const [x, y, side] = square;
+    expect(side).toBeGreaterThan(72);
+    expect(x + side).toBeLessThanOrEqual(A4[0] - 56 + 0.01);
+    for (const p of textPositions(doc, 3)) {
+      expect(p.x >= x && p.x <= x + side && p.y >= y && p.y <= y + side).toBe(false);
+    }
+    // One fill for the whole symbol: the page draws no rectangle elsewhere.
+    expect(latin1(pageContent(doc, 3)).match(/\bre\b/g)!.length).toBe(rectangles(doc, 3).length);
+  });
+
+  it("keeps a long address's QR code within bounds and still exact", async () => {
+    const source = await original();
+    const certificate = { ...certificateFor(source, 1), verificationUrl: `https://pactly.example/verify?token=${"x".repeat(380)}` };
+    const result = await buildSignedPdf({ original: source.bytes, certificate, labels: englishLabels });
+    const doc = await PDFDocument.load(result.bytes);
+    const expected = encode(certificate.verificationUrl, { ecc: "M", border: 0 });
+    const { matrix, square } = drawnQr(doc, 3, expected.size);
+    expect(matrix).toEqual(expected.data);
+    expect(square[2]).toBeLessThanOrEqual(170);
+    expect(extractText(doc, 3).join("")).toContain(certificate.verificationUrl);
+  });
+
+  it("draws the QR code on the first certificate page only", async () => {
+    const { doc, result } = await build(50);
+    for (let page = 4; page < result.pages; page++) expect(rectangles(doc, page)).toEqual([]);
+  });
+
+  it("makes the address and the code a link to the verification page", async () => {
+    const { doc, certificate } = await build(1);
+    const annots = doc.getPage(3).node.lookup(PDFName.of("Annots"), PDFArray);
+    expect(annots.size()).toBe(2);
+    for (let i = 0; i < annots.size(); i++) {
+      const annot = doc.context.lookup(annots.get(i), PDFDict);
+      expect(annot.get(PDFName.of("Subtype"))).toBe(PDFName.of("Link"));
+      const action = annot.lookup(PDFName.of("A"), PDFDict);
+      expect((action.get(PDFName.of("URI")) as PDFString).decodeText()).toBe(certificate.verificationUrl);
+    }
+  });
+
+  it("marks the certificate text with the envelope's language", async () => {
+    const { doc } = await build(1);
+    expect(latin1(pageContent(doc, 3))).toMatch(/^\/Span <<\s*\/Lang \(nb-NO\)\s*>> BDC/);
+    expect(latin1(pageContent(doc, 3)).trimEnd()).toMatch(/EMC$/);
+  });
+});
+
+describe("times in UTC and the envelope's time zone", () => {
+  it("adds the local time, and the local date when it differs", () => {
+    expect(formatUtcAndLocal("2026-11-22T14:03:05.123Z", "Europe/Oslo")).toBe("2026-11-22 14:03:05 UTC (15:03:05 Europe/Oslo)");
+    expect(formatUtcAndLocal("2026-07-01T09:00:00Z", "Europe/Oslo")).toBe("2026-07-01 09:00:00 UTC (11:00:00 Europe/Oslo)");
+    expect(formatUtcAndLocal("2026-11-22T23:30:00Z", "Europe/Oslo")).toBe("2026-11-22 23:30:00 UTC (2026-11-23 00:30:00 Europe/Oslo)");
+    expect(formatUtcAndLocal("2026-11-22T02:00:00Z", "America/New_York")).toBe("2026-11-22 02:00:00 UTC (2026-11-21 21:00:00 America/New_York)");
+  });
+
+  it("shows UTC only for UTC, for an unknown zone and for an unparseable time", () => {
+    expect(formatUtcAndLocal("2026-11-22T14:03:05Z", "UTC")).toBe("2026-11-22 14:03:05 UTC");
+    expect(formatUtcAndLocal("2026-11-22T14:03:05Z", "Etc/UTC")).toBe("2026-11-22 14:03:05 UTC");
+    expect(formatUtcAndLocal("2026-11-22T14:03:05Z", "Mars/Olympus_Mons")).toBe("2026-11-22 14:03:05 UTC");
+    expect(formatUtcAndLocal("not a time", "Europe/Oslo")).toBe("not a time");
+  });
+});
+
+describe("eID details", () => {
+  it("shows the eID scheme and assurance level for signers that have them, and no such rows for others", async () => {
+    const source = await original();
+    const base = certificateFor(source, 2);
+    const certificate: CertificateView = {
+      ...base,
+      signers: [{ ...base.signers[0]!, method: "Electronic ID", eidScheme: "BankID", assuranceLevel: "high (eIDAS)" }, base.signers[1]!],
+    };
+    const result = await buildSignedPdf({ original: source.bytes, certificate, labels: englishLabels });
+    const text = certificateText(await PDFDocument.load(result.bytes), 3);
+    expect(text.filter((line) => line === "eID scheme")).toHaveLength(1);
+    expect(text.filter((line) => line === "Assurance level")).toHaveLength(1);
+    expect(text).toContain("BankID");
+    expect(text).toContain("high (eIDAS)");
+  });
+});
+
+describe("the evidence attachment", () => {
+  it("embeds the evidence bytes unchanged, readable with pdf-lib, in the same incremental update", async () => {
+    const { bytes, result, doc } = await withEvidence();
+    expect(result.bytes.subarray(0, bytes.length)).toEqual(bytes);
+    expect(countOf(latin1(result.bytes), "%%EOF")).toBe(2); // one update: certificate and attachment together
+    const files = readEmbeddedFiles(doc);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatchObject({
+      key: evidenceFilename,
+      filename: evidenceFilename,
+      mimeType: "application/json",
+      description: "Evidence record of the signing (JSON)",
+      relationship: "Supplement",
+      problems: [],
+    });
+    expect(files[0]!.bytes).toEqual(evidenceJson);
+    await expect(inspectPdf(result.bytes, { maxBytes: 10_000_000, maxPages: 100 })).resolves.toMatchObject({ pages: 4 });
+  });
+
+  it("writes a complete file specification: MIME subtype, size, checksum, dates, relationship, /AF", async () => {
+    const { result, doc } = await withEvidence();
+    expect(latin1(result.bytes)).toContain("/Subtype /application#2Fjson");
+    const names = doc.catalog.lookup(PDFName.of("Names"), PDFDict);
+    const tree = names.lookup(PDFName.of("EmbeddedFiles"), PDFDict);
+    const entries = tree.lookup(PDFName.of("Names"), PDFArray);
+    expect((entries.get(0) as PDFString).decodeText()).toBe(evidenceFilename);
+    const specRef = entries.get(1);
+    expect(specRef).toBeInstanceOf(PDFRef);
+    const spec = doc.context.lookup(specRef, PDFDict);
+    expect(spec.get(PDFName.of("Type"))).toBe(PDFName.of("Filespec"));
+    expect(spec.get(PDFName.of("AFRelationship"))).toBe(PDFName.of("Supplement"));
+    expect((spec.get(PDFName.of("UF")) as PDFHexString).decodeText()).toBe(evidenceFilename);
+    const stream = doc.context.lookup(spec.lookup(PDFName.of("EF"), PDFDict).get(PDFName.of("F")));
+    if (!(stream instanceof PDFRawStream)) throw new Error("expected the embedded file stream");
+    expect(stream.dict.get(PDFName.of("Type"))).toBe(PDFName.of("EmbeddedFile"));
+    expect(stream.dict.get(PDFName.of("Filter"))).toBe(PDFName.of("FlateDecode"));
+    const params = stream.dict.lookup(PDFName.of("Params"), PDFDict);
+    expect((params.get(PDFName.of("Size")) as PDFNumber).asNumber()).toBe(evidenceJson.length);
+    expect(bytesToHex((params.get(PDFName.of("CheckSum")) as PDFHexString).asBytes())).toBe(bytesToHex(md5(evidenceJson)));
+    expect((params.get(PDFName.of("ModDate")) as PDFString).decodeDate().toISOString()).toBe("2026-11-22T14:03:05.000Z");
+    const af = doc.catalog.lookup(PDFName.of("AF"), PDFArray);
+    expect(af.asArray()).toEqual([specRef]);
+  });
+
+  it("names the attachment and prints its SHA-256 on the certificate", async () => {
+    const { doc } = await withEvidence();
+    const text = certificateText(doc, 3);
+    const joined = text.join("\n");
+    expect(text).toContain("Evidence file (attached)");
+    expect(text).toContain(evidenceFilename);
+    const hash = await sha256Hex(evidenceJson);
+    expect(joined).toContain(`${hash.slice(0, 32)}\n${hash.slice(32)}`);
+  });
+
+  it("leaves the catalog alone when there is no evidence", async () => {
+    const { doc, source, result } = await build(1);
+    expect(doc.catalog.get(PDFName.of("AF"))).toBeUndefined();
+    expect(doc.catalog.get(PDFName.of("Names"))).toBeUndefined();
+    expect(latin1(result.bytes.subarray(source.bytes.length))).not.toContain("/Catalog");
+  });
+
+  it("keeps an original's own attachments and other name trees", async () => {
+    const source = await PDFDocument.create();
+    source.addPage();
+    await source.attach(new TextEncoder().encode("a,b\n1,2\n"), "data.csv", { mimeType: "text/csv", description: "Data" });
+    // pdf-lib writes attachments when saving; then a destination name tree is added beside EmbeddedFiles.
+    const withAttachment = await PDFDocument.load(await source.save({ useObjectStreams: false }));
+    const names = withAttachment.catalog.lookup(PDFName.of("Names"), PDFDict);
+    names.set(PDFName.of("Dests"), withAttachment.context.obj({ Names: [PDFString.of("intro"), [withAttachment.getPage(0).ref, "Fit"]] }));
+    const bytes = await withAttachment.save({ useObjectStreams: false });
+    const { doc } = await withEvidence(bytes, 1);
+    const files = readEmbeddedFiles(doc);
+    expect(files.map((f) => f.filename).sort()).toEqual(["data.csv", evidenceFilename].sort());
+    expect(new TextDecoder().decode(files.find((f) => f.filename === "data.csv")!.bytes)).toBe("a,b\n1,2\n");
+    const newNames = doc.catalog.lookup(PDFName.of("Names"), PDFDict);
+    expect(newNames.lookup(PDFName.of("Dests"), PDFDict).lookup(PDFName.of("Names"), PDFArray).size()).toBe(2);
+    // Keys stay in byte order: pdf-lib wrote its key as UTF-16 (starting FE FF), which sorts after ASCII.
+    const keys = newNames.lookup(PDFName.of("EmbeddedFiles"), PDFDict).lookup(PDFName.of("Names"), PDFArray);
+    expect([0, 2].map((i) => (keys.get(i) as PDFString | PDFHexString).decodeText())).toEqual([evidenceFilename, "data.csv"]);
+  });
+
+  it("inserts into a name tree of kids in key order and updates that kid's limits", async () => {
+    const source = await PDFDocument.create();
+    source.addPage();
+    const { context } = source;
+    const spec = (name: string) => context.register(context.obj({ Type: "Filespec", F: PDFString.of(name), EF: { F: context.register(context.flateStream(name, { Type: "EmbeddedFile" })) } }));
+    const leaf = (a: string, b: string) =>
+      context.register(context.obj({ Limits: [PDFString.of(a), PDFString.of(b)], Names: [PDFString.of(a), spec(a), PDFString.of(b), spec(b)] }));
+    const kids = [leaf("a.txt", "b.txt"), leaf("x.txt", "z.txt")];
+    source.catalog.set(PDFName.of("Names"), context.register(context.obj({ EmbeddedFiles: context.register(context.obj({ Kids: kids })) })));
+    const bytes = await source.save({ useObjectStreams: false });
+
+    const { doc } = await withEvidence(bytes, 1);
+    expect(readEmbeddedFiles(doc).map((f) => f.key)).toEqual(["a.txt", "b.txt", evidenceFilename, "x.txt", "z.txt"]);
+    const names = lookup(doc, doc.catalog.get(PDFName.of("Names"))) as PDFDict;
+    const tree = lookup(doc, names.get(PDFName.of("EmbeddedFiles"))) as PDFDict;
+    const second = doc.context.lookup(tree.lookup(PDFName.of("Kids"), PDFArray).get(1), PDFDict);
+    const limits = second.lookup(PDFName.of("Limits"), PDFArray).asArray().map((k) => (k as PDFString | PDFHexString).decodeText());
+    expect(limits).toEqual([evidenceFilename, "z.txt"]);
+  });
+
+  it("gives a second evidence file a key of its own when a signed PDF is signed again", async () => {
+    const first = await withEvidence();
+    const second = await withEvidence(first.result.bytes, 4);
+    const keys = readEmbeddedFiles(second.doc).map((f) => f.key);
+    // In byte order, as a name tree keeps them: " (2)" sorts before ".json".
+    expect(keys).toEqual([evidenceFilename.replace(".json", " (2).json"), evidenceFilename]);
+    expect(second.doc.catalog.lookup(PDFName.of("AF"), PDFArray).size()).toBe(2);
+  });
+
+  it("appends the attachment after an original with a cross-reference stream", async () => {
+    const bytes = await samplePdf({ objectStreams: true });
+    const { result, doc } = await withEvidence(bytes);
+    expect(readEmbeddedFiles(doc)[0]!.bytes).toEqual(evidenceJson);
+    await expect(inspectPdf(result.bytes, { maxBytes: 10_000_000, maxPages: 100 })).resolves.toMatchObject({ pages: 4 });
   });
 });
