@@ -617,6 +617,10 @@ async function main() {
   const nodeHash = await argonNode("sequential", HASH_RUNS);
   const nodeConcurrent = await argonNode("concurrent", CONCURRENT_HASHES);
 
+  log("finalisation in Node (certificate + seal, beside a naive pdf-lib load-and-save)");
+  const sealOut = await run("finalisation bench", nodeBin, [path.join(root, "test/node/bench-seal.mjs"), "--json"], { timeoutMs: 120_000 });
+  const sealRows = JSON.parse(sealOut.slice(sealOut.indexOf("[")));
+
   // ----- the table
   const list = bytesRow(flow.listPage);
   const signing = bytesRow(flow.signingPage);
@@ -660,6 +664,10 @@ async function main() {
     ],
     ["argon2id hash, workerd wall", `${ms(hashMedian)} median`, `production runs it in workerd: hashPassword() via wrangler dev, median of ${HASH_RUNS}; minus the no-op round trip (${ms(noopMedian)}) = ${ms(hashMedian - noopMedian)}; cold first ${ms(first.ms)}`],
   ];
+  for (const r of sealRows) {
+    const label = { seal: "seal only", "certificate+seal": "finalise (certificate + seal)", "pdf-lib load+save": "naive pdf-lib load + save" }[r.operation] ?? r.operation;
+    rows.push([`${label}, ${r.document.split(",")[0]}`, `${r.ms} ms, +${r.peakGrowthMB} MB peak`, `${r.document}; Node, fresh process under --max-old-space-size=128, peak RSS ${r.peakRssMB} MB (mostly Node itself)`]);
+  }
   printTable(rows);
   log(`done in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 }
