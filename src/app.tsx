@@ -8,6 +8,7 @@ import { apiRoutes } from "./api";
 import { problem } from "./api/problem";
 import { DomainError } from "./domain/errors";
 import type { MessageKey } from "./i18n";
+import { agreementRoutes } from "./web/agreements";
 import { authRoutes } from "./web/auth";
 import type { AppEnv } from "./web/context";
 import { devRoutes } from "./web/dev";
@@ -34,6 +35,7 @@ export function createApp() {
   app.use("*", session());
   app.route("/", authRoutes);
   app.route("/envelopes", envelopeRoutes);
+  app.route("/agreements", agreementRoutes);
   app.route("/", signingRoutes);
   app.route("/verify", verifyRoutes);
   app.route("/dev", devRoutes);

@@ -197,7 +197,8 @@ export function buildEvidenceBundle(
       sha256: state.document.sha256.toLowerCase(),
       size: state.document.size,
       pages: state.document.pages,
-      htmlSha256: extra.documentHtmlSha256?.toLowerCase() ?? null,
+      // An agreement written in Pactly is also read as HTML: its hash is evidence too.
+      htmlSha256: (extra.documentHtmlSha256 ?? state.document.agreement?.htmlSha256)?.toLowerCase() ?? null,
     },
     recipients: [...state.recipients].sort((a, b) => a.order - b.order).map(recipientEvidence),
     events: events.map((e) => ({ ...e })),

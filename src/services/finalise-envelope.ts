@@ -67,10 +67,7 @@ async function buildAndStore(env: Env, state: EnvelopeState, hooks: FinaliseHook
   const original = await findDocument(db, state.orgId, state.document.id);
   if (!original) throw new DomainError("not_found", "The original document is missing");
   const events = await envelopeStub(env, state.id).getEvents();
-  const evidence = buildEvidenceBundle(state, events, {
-    generatedAt: new Date().toISOString(),
-    ...(state.document.agreement ? { documentHtmlSha256: state.document.agreement.htmlSha256 } : {}),
-  });
+  const evidence = buildEvidenceBundle(state, events, { generatedAt: new Date().toISOString() });
   const certified = await buildSignedPdf({
     original: await readDocument(env, original),
     certificate: certificateView(env, state, evidence),

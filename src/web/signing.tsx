@@ -11,6 +11,7 @@ import { signersDue } from "../domain/envelope";
 import type { MessageKey } from "../i18n";
 import { database } from "../storage/db";
 import { envelopeIdOfRecipient } from "../storage/recipients";
+import { agreementHtmlOf } from "../services/agreements";
 import { documentOf } from "../services/envelopes";
 import {
   declineAsSigner,
@@ -69,7 +70,7 @@ async function signer(c: Context<AppEnv>): Promise<SignerContext | null> {
 }
 
 /** Where a signer stands decides the page: sign, done, declined, cancelled, expired, not yet. */
-function stateful(c: Context<AppEnv>, ctx: SignerContext, form?: { values?: Values; errors?: FieldErrors; declineValues?: Values; declineErrors?: FieldErrors }) {
+async function stateful(c: Context<AppEnv>, ctx: SignerContext, form?: { values?: Values; errors?: FieldErrors; declineValues?: Values; declineErrors?: FieldErrors }) {
   const { state, recipient } = ctx;
   const base = `/sign/${recipient.id}`;
   if (recipient.status === "signed") {
@@ -85,7 +86,9 @@ function stateful(c: Context<AppEnv>, ctx: SignerContext, form?: { values?: Valu
   if (state.status !== "sent") return message(c, "sign.invalid.title", "sign.invalid.body", 404);
   if (!signersDue(state).some((r) => r.id === recipient.id)) return message(c, "sign.notYourTurn.title", "sign.notYourTurn.body");
   const status = form?.errors || form?.declineErrors ? 422 : 200;
-  return c.html(<SigningPage view={view(c)} state={state} recipient={recipient} {...form} />, status);
+  // An agreement written in Pactly is also shown as HTML, checked against the hash on the envelope.
+  const agreement = await agreementHtmlOf(c.env, database(c.env.DB), state);
+  return c.html(<SigningPage view={view(c)} state={state} recipient={recipient} agreement={agreement} {...form} />, status);
 }
 
 signingRoutes.get("/sign/:rid", async (c) => {

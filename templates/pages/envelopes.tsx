@@ -16,7 +16,10 @@ export function EnvelopeListPage({ view, items }: { view: View; items: EnvelopeL
   return (
     <Layout view={view} title={t("envelopes.title")}>
       <h1>{t("envelopes.title")}</h1>
-      <p><a class="button button--primary" href="/envelopes/new">{t("envelopes.new")}</a></p>
+      <p>
+        <a class="button button--primary" href="/envelopes/new">{t("envelopes.new")}</a>
+        <a class="button button--secondary" href="/agreements">{t("envelopes.fromTemplate")}</a>
+      </p>
       {items.length === 0 ? (
         <p>{t("envelopes.empty")}</p>
       ) : (

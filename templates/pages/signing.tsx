@@ -1,3 +1,4 @@
+import { raw } from "hono/html";
 import { formatBytes, formatCount, type MessageKey } from "../../src/i18n";
 import type { EnvelopeState, Recipient } from "../../src/domain/envelope";
 import { Button, Checkbox, CsrfField, ErrorSummary, TextArea, TextField } from "../components/form";
@@ -12,13 +13,19 @@ type SignProps = {
   errors?: FieldErrors;
   declineValues?: Values;
   declineErrors?: FieldErrors;
+  /**
+   * For an agreement written in Pactly: the exact HTML fragment whose SHA-256 the
+   * envelope records (rendered and escaped by templates/agreements when it was
+   * created, stored encrypted, and checked against that hash before it gets here).
+   */
+  agreement?: { html: string } | null;
 };
 
 /**
  * The signing page needs no JavaScript. The download link (with size and pages) is the
  * main way to read on phones; the inline frame is a convenience where browsers show PDFs.
  */
-export function SigningPage({ view, state, recipient, values = {}, errors = {}, declineValues = {}, declineErrors = {} }: SignProps) {
+export function SigningPage({ view, state, recipient, values = {}, errors = {}, declineValues = {}, declineErrors = {}, agreement }: SignProps) {
   const { t, locale } = view;
   const all = { ...errors, ...declineErrors };
   const base = `/sign/${recipient.id}`;
@@ -40,8 +47,17 @@ export function SigningPage({ view, state, recipient, values = {}, errors = {}, 
           {t("sign.read.download", { size: formatBytes(locale, state.document.size), pages: formatCount(t, locale, "pages", state.document.pages) })}
         </a>
       </p>
-      <iframe class="pdf-frame" src={`${base}/document.pdf`} title={t("sign.read.frame")} loading="lazy"></iframe>
-      <p class="hint">{t("sign.read.noInline")}</p>
+      {agreement ? (
+        <>
+          <p class="hint">{t("sign.agreement.intro")}</p>
+          <div class="agreement-read">{raw(agreement.html)}</div>
+        </>
+      ) : (
+        <>
+          <iframe class="pdf-frame" src={`${base}/document.pdf`} title={t("sign.read.frame")} loading="lazy"></iframe>
+          <p class="hint">{t("sign.read.noInline")}</p>
+        </>
+      )}
 
       <section aria-labelledby="sign-heading">
         <h2 id="sign-heading">{t("sign.form.heading")}</h2>
