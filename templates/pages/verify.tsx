@@ -1,19 +1,9 @@
 import { formatDateTime } from "../../src/i18n";
 import { Button, CsrfField, ErrorSummary, FileField } from "../components/form";
 import { Layout } from "../layout";
+import type { VerifyOutcome } from "../../src/services/verify-document";
 import type { FieldErrors, View } from "../view";
 
-export type VerifyOutcome = {
-  /** The seal is Pactly's, valid, and covers the whole file. */
-  genuine: boolean;
-  sealed: boolean;
-  sealValid: boolean;
-  trusted: boolean;
-  unchanged: boolean;
-  evidenceIntact: boolean;
-  originalIntact: boolean;
-  completedAt: string | null;
-};
 
 /** Anyone holding a PDF can check it; the answer reveals nothing the file does not already contain. */
 export function VerifyPage({ view, errors = {}, outcome }: { view: View; errors?: FieldErrors; outcome?: VerifyOutcome }) {
