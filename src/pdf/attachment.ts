@@ -61,8 +61,13 @@ function keyBytes(key: PDFObject | undefined): string | null {
   return null;
 }
 
-function resolve(context: PDFContext, object: PDFObject | undefined): PDFObject | undefined {
-  return object instanceof PDFRef ? context.lookup(object) : object;
+/** Finds an indirect object: a loaded document's context, or a reader of single objects (ObjectReader). */
+export type Lookup = (ref: PDFRef) => PDFObject | undefined;
+
+const contextLookup = (context: PDFContext): Lookup => (ref) => context.lookup(ref);
+
+function resolve(lookup: Lookup, object: PDFObject | undefined): PDFObject | undefined {
+  return object instanceof PDFRef ? lookup(object) : object;
 }
 
 type Changed = Map<PDFRef, PDFObject>;
@@ -71,12 +76,20 @@ type Changed = Map<PDFRef, PDFObject>;
  * Inserts key -> value below node, returning the node's replacement. Indirect
  * nodes below are replaced in `changed` under their own references.
  */
-function insertIntoNode(context: PDFContext, node: PDFDict, key: PDFString, value: PDFRef, changed: Changed, depth: number): PDFDict {
+function insertIntoNode(
+  context: PDFContext,
+  lookup: Lookup,
+  node: PDFDict,
+  key: PDFString,
+  value: PDFRef,
+  changed: Changed,
+  depth: number,
+): PDFDict {
   if (depth > 32) throw new Error("embedded file name tree is too deep");
   const k = keyBytes(key)!;
   const copy = node.clone(context);
-  const names = resolve(context, node.get(PDFName.of("Names")));
-  const kids = resolve(context, node.get(PDFName.of("Kids")));
+  const names = resolve(lookup, node.get(PDFName.of("Names")));
+  const kids = resolve(lookup, node.get(PDFName.of("Kids")));
 
   let low: string | null = k;
   let high: string | null = k;
@@ -84,26 +97,26 @@ function insertIntoNode(context: PDFContext, node: PDFDict, key: PDFString, valu
     // Descend into the first kid whose upper limit is at or after the key, else the last.
     let chosen = kids.size() - 1;
     for (let i = 0; i < kids.size(); i++) {
-      const kid = resolve(context, kids.get(i));
-      const limits = kid instanceof PDFDict ? resolve(context, kid.get(PDFName.of("Limits"))) : undefined;
-      const upper = limits instanceof PDFArray ? keyBytes(resolve(context, limits.get(1))) : null;
+      const kid = resolve(lookup, kids.get(i));
+      const limits = kid instanceof PDFDict ? resolve(lookup, kid.get(PDFName.of("Limits"))) : undefined;
+      const upper = limits instanceof PDFArray ? keyBytes(resolve(lookup, limits.get(1))) : null;
       if (upper !== null && upper >= k) {
         chosen = i;
         break;
       }
     }
     const kidRef = kids.get(chosen);
-    const kid = resolve(context, kidRef);
+    const kid = resolve(lookup, kidRef);
     if (!(kidRef instanceof PDFRef) || !(kid instanceof PDFDict)) throw new Error("embedded file name tree has a direct or broken kid");
-    const newKid = insertIntoNode(context, kid, key, value, changed, depth + 1);
+    const newKid = insertIntoNode(context, lookup, kid, key, value, changed, depth + 1);
     changed.set(kidRef, newKid);
     // The node's limits span its first and last kid.
-    const first = resolve(context, kids.get(0));
-    const last = resolve(context, kids.get(kids.size() - 1));
+    const first = resolve(lookup, kids.get(0));
+    const last = resolve(lookup, kids.get(kids.size() - 1));
     const limitOf = (n: PDFObject | undefined, i: 0 | 1) => {
       const d = n === kid ? newKid : n;
-      const limits = d instanceof PDFDict ? resolve(context, d.get(PDFName.of("Limits"))) : undefined;
-      return limits instanceof PDFArray ? keyBytes(resolve(context, limits.get(i))) : null;
+      const limits = d instanceof PDFDict ? resolve(lookup, d.get(PDFName.of("Limits"))) : undefined;
+      return limits instanceof PDFArray ? keyBytes(resolve(lookup, limits.get(i))) : null;
     };
     low = limitOf(first, 0);
     high = limitOf(last, 1);
@@ -118,14 +131,14 @@ function insertIntoNode(context: PDFContext, node: PDFDict, key: PDFString, valu
   if (names instanceof PDFArray) {
     for (let i = 0; i + 1 < names.size(); i += 2) entries.push([names.get(i), names.get(i + 1)]);
   }
-  let at = entries.findIndex(([existing]) => (keyBytes(resolve(context, existing)) ?? "") > k);
+  let at = entries.findIndex(([existing]) => (keyBytes(resolve(lookup, existing)) ?? "") > k);
   if (at < 0) at = entries.length;
   entries.splice(at, 0, [key, value]);
   copy.set(PDFName.of("Names"), context.obj(entries.flat()));
   copy.delete(PDFName.of("Kids"));
   if (node.has(PDFName.of("Limits"))) {
-    const firstKey = keyBytes(resolve(context, entries[0]![0])) ?? k;
-    const lastKey = keyBytes(resolve(context, entries[entries.length - 1]![0])) ?? k;
+    const firstKey = keyBytes(resolve(lookup, entries[0]![0])) ?? k;
+    const lastKey = keyBytes(resolve(lookup, entries[entries.length - 1]![0])) ?? k;
     copy.set(PDFName.of("Limits"), context.obj([PDFHexString.of(hex(firstKey)), PDFHexString.of(hex(lastKey))]));
   }
   return copy;
@@ -134,18 +147,18 @@ function insertIntoNode(context: PDFContext, node: PDFDict, key: PDFString, valu
 const hex = (binary: string): string => [...binary].map((c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("");
 
 /** Every key already in a name tree (to keep the new key unique). */
-function treeKeys(context: PDFContext, node: PDFObject | undefined, out: Set<string>, depth = 0): Set<string> {
-  const dict = resolve(context, node);
+function treeKeys(lookup: Lookup, node: PDFObject | undefined, out: Set<string>, depth = 0): Set<string> {
+  const dict = resolve(lookup, node);
   if (!(dict instanceof PDFDict) || depth > 32) return out;
-  const names = resolve(context, dict.get(PDFName.of("Names")));
+  const names = resolve(lookup, dict.get(PDFName.of("Names")));
   if (names instanceof PDFArray) {
     for (let i = 0; i < names.size(); i += 2) {
-      const k = keyBytes(resolve(context, names.get(i)));
+      const k = keyBytes(resolve(lookup, names.get(i)));
       if (k !== null) out.add(k);
     }
   }
-  const kids = resolve(context, dict.get(PDFName.of("Kids")));
-  if (kids instanceof PDFArray) for (let i = 0; i < kids.size(); i++) treeKeys(context, kids.get(i), out, depth + 1);
+  const kids = resolve(lookup, dict.get(PDFName.of("Kids")));
+  if (kids instanceof PDFArray) for (let i = 0; i < kids.size(); i++) treeKeys(lookup, kids.get(i), out, depth + 1);
   return out;
 }
 
@@ -154,11 +167,16 @@ function treeKeys(context: PDFContext, node: PDFObject | undefined, out: Set<str
  * modified); the result holds the catalog's replacement and every other
  * object to write: changed ones under their existing references, new ones
  * registered in the context (the caller collects those by object number).
+ * Existing objects (the /Names dictionary, the name tree's nodes, /AF) are
+ * found through `lookup`: by default the context itself, for a loaded
+ * document; the incremental writer passes a reader of single objects of the
+ * original file, whose new objects then come from a separate context.
  */
 export function attachFile(
   context: PDFContext,
   catalog: PDFDict,
   file: NewAttachment,
+  lookup: Lookup = contextLookup(context),
 ): { catalog: PDFDict; changed: Array<[PDFRef, PDFObject]>; fileSpec: PDFRef } {
   const params: Record<string, PDFObject> = {
     Size: PDFNumber.of(file.bytes.length),
@@ -190,18 +208,18 @@ export function attachFile(
 
   // /Names: rewrite it where it lives (an indirect dictionary keeps its number).
   const namesEntry = catalog.get(PDFName.of("Names"));
-  const namesDict = resolve(context, namesEntry);
+  const namesDict = resolve(lookup, namesEntry);
   const names = namesDict instanceof PDFDict ? namesDict.clone(context) : context.obj({});
   const treeEntry = namesDict instanceof PDFDict ? namesDict.get(PDFName.of("EmbeddedFiles")) : undefined;
-  const tree = resolve(context, treeEntry);
+  const tree = resolve(lookup, treeEntry);
 
   // Unique key: the ASCII file name, numbered when taken ("name.json", "name (2).json", ...).
-  const taken = treeKeys(context, tree, new Set());
+  const taken = treeKeys(lookup, tree, new Set());
   let key = ascii;
   for (let n = 2; taken.has(key); n++) key = ascii.replace(/(\.[^.]*)?$/, (ext) => ` (${n})${ext}`);
 
   const root = tree instanceof PDFDict ? tree : context.obj({});
-  const newRoot = insertIntoNode(context, root, PDFString.of(key), specRef, changed, 0);
+  const newRoot = insertIntoNode(context, lookup, root, PDFString.of(key), specRef, changed, 0);
   if (treeEntry instanceof PDFRef && tree instanceof PDFDict) changed.set(treeEntry, newRoot);
   else names.set(PDFName.of("EmbeddedFiles"), newRoot);
 
@@ -210,7 +228,7 @@ export function attachFile(
 
   // /AF: associated files of the document.
   const af = PDFArray.withContext(context);
-  const oldAf = resolve(context, catalog.get(PDFName.of("AF")));
+  const oldAf = resolve(lookup, catalog.get(PDFName.of("AF")));
   if (oldAf instanceof PDFArray) for (let i = 0; i < oldAf.size(); i++) af.push(oldAf.get(i));
   af.push(specRef);
   newCatalog.set(PDFName.of("AF"), af);
@@ -234,10 +252,10 @@ function text(object: PDFObject | undefined): string | null {
   return object instanceof PDFString || object instanceof PDFHexString ? object.decodeText() : null;
 }
 
-function readFileSpec(context: PDFContext, spec: PDFDict, key: string | null): EmbeddedFile | null {
-  const ef = resolve(context, spec.get(PDFName.of("EF")));
+function readFileSpec(lookup: Lookup, spec: PDFDict, key: string | null): EmbeddedFile | null {
+  const ef = resolve(lookup, spec.get(PDFName.of("EF")));
   if (!(ef instanceof PDFDict)) return null;
-  const stream = resolve(context, ef.get(PDFName.of("UF")) ?? ef.get(PDFName.of("F")));
+  const stream = resolve(lookup, ef.get(PDFName.of("UF")) ?? ef.get(PDFName.of("F")));
   if (!(stream instanceof PDFRawStream)) return null;
   const problems: string[] = [];
   let bytes: Uint8Array;
@@ -247,22 +265,22 @@ function readFileSpec(context: PDFContext, spec: PDFDict, key: string | null): E
     bytes = new Uint8Array();
     problems.push(`its stream cannot be decoded (${error instanceof Error ? error.message : String(error)})`);
   }
-  const params = resolve(context, stream.dict.get(PDFName.of("Params")));
+  const params = resolve(lookup, stream.dict.get(PDFName.of("Params")));
   if (params instanceof PDFDict && problems.length === 0) {
-    const size = resolve(context, params.get(PDFName.of("Size")));
+    const size = resolve(lookup, params.get(PDFName.of("Size")));
     if (size instanceof PDFNumber && size.asNumber() !== bytes.length) problems.push(`it declares ${size.asNumber()} bytes but holds ${bytes.length}`);
-    const checksum = resolve(context, params.get(PDFName.of("CheckSum")));
+    const checksum = resolve(lookup, params.get(PDFName.of("CheckSum")));
     if (checksum instanceof PDFString || checksum instanceof PDFHexString) {
       if (bytesToHex(checksum.asBytes()) !== bytesToHex(md5(bytes))) problems.push("its MD5 checksum does not match its bytes");
     }
   }
-  const subtype = resolve(context, stream.dict.get(PDFName.of("Subtype")));
-  const relationship = resolve(context, spec.get(PDFName.of("AFRelationship")));
+  const subtype = resolve(lookup, stream.dict.get(PDFName.of("Subtype")));
+  const relationship = resolve(lookup, spec.get(PDFName.of("AFRelationship")));
   return {
     key,
-    filename: text(resolve(context, spec.get(PDFName.of("UF")))) ?? text(resolve(context, spec.get(PDFName.of("F")))) ?? key ?? "",
+    filename: text(resolve(lookup, spec.get(PDFName.of("UF")))) ?? text(resolve(lookup, spec.get(PDFName.of("F")))) ?? key ?? "",
     mimeType: subtype instanceof PDFName ? subtype.decodeText() : null,
-    description: text(resolve(context, spec.get(PDFName.of("Desc")))),
+    description: text(resolve(lookup, spec.get(PDFName.of("Desc")))),
     relationship: relationship instanceof PDFName ? relationship.decodeText() : null,
     bytes,
     problems,
@@ -271,29 +289,29 @@ function readFileSpec(context: PDFContext, spec: PDFDict, key: string | null): E
 
 /** Every embedded file reachable from the document's catalog, each once. */
 export function readEmbeddedFiles(doc: PDFDocument): EmbeddedFile[] {
-  const { context } = doc;
+  const lookup = contextLookup(doc.context);
   const out: EmbeddedFile[] = [];
   const seen = new Set<PDFObject>();
   const add = (specEntry: PDFObject | undefined, key: string | null) => {
-    const spec = resolve(context, specEntry);
+    const spec = resolve(lookup, specEntry);
     if (!(spec instanceof PDFDict) || seen.has(spec)) return;
     seen.add(spec);
-    const file = readFileSpec(context, spec, key);
+    const file = readFileSpec(lookup, spec, key);
     if (file) out.push(file);
   };
   const walk = (node: PDFObject | undefined, depth: number) => {
-    const dict = resolve(context, node);
+    const dict = resolve(lookup, node);
     if (!(dict instanceof PDFDict) || depth > 32) return;
-    const names = resolve(context, dict.get(PDFName.of("Names")));
+    const names = resolve(lookup, dict.get(PDFName.of("Names")));
     if (names instanceof PDFArray) {
-      for (let i = 0; i + 1 < names.size(); i += 2) add(names.get(i + 1), text(resolve(context, names.get(i))));
+      for (let i = 0; i + 1 < names.size(); i += 2) add(names.get(i + 1), text(resolve(lookup, names.get(i))));
     }
-    const kids = resolve(context, dict.get(PDFName.of("Kids")));
+    const kids = resolve(lookup, dict.get(PDFName.of("Kids")));
     if (kids instanceof PDFArray) for (let i = 0; i < kids.size(); i++) walk(kids.get(i), depth + 1);
   };
-  const namesDict = resolve(context, doc.catalog.get(PDFName.of("Names")));
+  const namesDict = resolve(lookup, doc.catalog.get(PDFName.of("Names")));
   if (namesDict instanceof PDFDict) walk(namesDict.get(PDFName.of("EmbeddedFiles")), 0);
-  const af = resolve(context, doc.catalog.get(PDFName.of("AF")));
+  const af = resolve(lookup, doc.catalog.get(PDFName.of("AF")));
   if (af instanceof PDFArray) for (let i = 0; i < af.size(); i++) add(af.get(i), null);
   return out;
 }

@@ -5,19 +5,24 @@
  * document can be verified, and, when given, the evidence bundle (JSON) as an
  * embedded file in the same update.
  *
- * The original is never re-saved: its bytes stay a prefix of the output, so its
- * SHA-256 can still be checked against the certificate, signatures already in it
- * stay valid, and the cost does not grow with the original's size beyond
- * parsing it. Every string on the page comes from the caller (labels from the
- * translation tables, values from the envelope); nothing is hard-coded in a
- * language.
+ * The original is never re-saved, nor loaded: its bytes stay a prefix of the
+ * output, so its SHA-256 can still be checked against the certificate and
+ * signatures already in it stay valid; only the few objects the update changes
+ * are read (through the cross-reference sections), and the certificate pages
+ * are laid out in a small pdf-lib document of their own whose objects go into
+ * the update. Beyond hashing the original and walking its cross-reference
+ * sections, the cost does not grow with the original's size (see
+ * test/node/bench-seal.mjs).
+ *
+ * Every string on the page comes from the caller (labels from the translation
+ * tables, values from the envelope); nothing is hard-coded in a language.
  */
 import fontkit from "@pdf-lib/fontkit";
 import {
   fill,
   PDFArray,
   PDFDict,
-  type PDFDocument,
+  PDFDocument,
   type PDFFont,
   PDFHexString,
   PDFName,
@@ -36,11 +41,12 @@ import {
   setFillingRgbColor,
 } from "pdf-lib";
 import { encode as encodeQr } from "uqr";
+import { DomainError } from "../domain/errors";
 import { attachFile } from "./attachment";
 import { certificateFonts } from "./fonts";
 import { appendIncrement } from "./increment";
-import { openPdf } from "./open";
-import { trailerId } from "./structure";
+import { checkCrossReference, pdfMessages } from "./open";
+import { ObjectReader, type PdfStructure, trailerId } from "./structure";
 import { cachedMeasurer, cleanText, formatUtc, type Measurer, replaceUncovered, wrapHash, wrapText } from "./text";
 
 export type CertificateView = {
@@ -537,7 +543,11 @@ function escapeLiteral(value: string): string {
   return value.replace(/[^\x20-\x7e]/g, (c) => encodeURI(c)).replace(/[\\()]/g, (c) => `\\${c}`);
 }
 
-/** Lays out and draws the certificate pages into doc (not yet attached to its page tree). */
+/**
+ * Lays out and draws the certificate pages into doc, a document of their own;
+ * each page's /Parent is set to parent, the original's page tree root (the
+ * caller adds the pages to its /Kids).
+ */
 function drawCertificate(
   doc: PDFDocument,
   fonts: Fonts,
@@ -563,10 +573,12 @@ function drawCertificate(
     const page = PDFPage.create(doc);
     page.setSize(PAGE_WIDTH, PAGE_HEIGHT);
     // Set what a page would otherwise inherit from the original's page tree.
-    page.node.set(PDFName.of("Parent"), parent);
     page.node.set(PDFName.of("CropBox"), doc.context.obj([0, 0, PAGE_WIDTH, PAGE_HEIGHT]));
     page.node.set(PDFName.of("Rotate"), PDFNumber.of(0));
     drawPage(page, lines, pageFrame, view, labels, fonts, firstPageNumber + i, total);
+    // Only now: parent is the original's page tree root, which doc does not hold
+    // (pdf-lib looks parents up while drawing).
+    page.node.set(PDFName.of("Parent"), parent);
     return page.ref;
   });
 }
@@ -585,32 +597,39 @@ export async function buildSignedPdf(input: {
 }): Promise<{ bytes: Uint8Array; pages: number }> {
   const { original, certificate, labels, evidence } = input;
 
-  // The same strict checks as at upload: a damaged original is never "fixed" here.
-  const { doc, structure, pages: originalPages } = await openPdf(original);
+  // The structural checks made at upload (a damaged original is never "fixed"
+  // here), and the hash: with it matching, these are the very bytes that
+  // passed inspectPdf's full check when they were uploaded.
+  const { structure, xref } = await checkCrossReference(original);
   const originalSha256 = await sha256Hex(original);
   if (originalSha256 !== certificate.documentSha256.toLowerCase()) {
     throw new Error("buildSignedPdf: the original's SHA-256 does not match certificate.documentSha256");
   }
+
+  // Only the objects the update changes are read: catalog, page tree root,
+  // document information, and the embedded files' name tree on the way to
+  // its new entry. Nothing else of the original is parsed.
+  const reader = new ObjectReader(original, structure.base, xref);
+  const { root, catalog, pagesRef, pagesRoot, kids, pages: originalPages, info: oldInfo } = await readOriginal(reader, structure);
   if (originalPages !== certificate.originalPages) {
     throw new Error(
       `buildSignedPdf: the original has ${originalPages} pages, certificate.originalPages is ${certificate.originalPages}`,
     );
   }
 
-  const { context } = doc;
-  const pagesRef = doc.catalog.get(PDFName.of("Pages"));
-  const pagesRoot = context.lookup(pagesRef);
-  if (!(pagesRef instanceof PDFRef) || !(pagesRoot instanceof PDFDict)) {
-    throw new Error("buildSignedPdf: the original's page tree root is not an indirect dictionary");
-  }
+  // The certificate pages are laid out in a document of their own, whose new
+  // objects take numbers above every number the original uses (some writers,
+  // pdfunite among them, put a /Size below their highest object number). Its
+  // own catalog and page tree (numbers 1 and 2) are never written.
+  let firstNew = Math.max(structure.size, xref.highest + 1);
+  const layout = await PDFDocument.create({ updateMetadata: false });
+  const { context } = layout;
+  context.largestObjectNumber = Math.max(context.largestObjectNumber, firstNew - 1);
+  firstNew = context.largestObjectNumber + 1;
 
-  // New objects take numbers above every number the original has used.
-  context.largestObjectNumber = Math.max(context.largestObjectNumber, structure.size - 1);
-  const firstNew = context.largestObjectNumber + 1;
-
-  doc.registerFontkit(fontkit);
-  const regular = await doc.embedFont(certificateFonts.regular(), { subset: true });
-  const bold = await doc.embedFont(certificateFonts.bold(), { subset: true });
+  layout.registerFontkit(fontkit);
+  const regular = await layout.embedFont(certificateFonts.regular(), { subset: true });
+  const bold = await layout.embedFont(certificateFonts.bold(), { subset: true });
   const measure = new Map<PDFFont, Measurer>([
     [regular, cachedMeasurer(regular)],
     [bold, cachedMeasurer(bold)],
@@ -621,22 +640,20 @@ export async function buildSignedPdf(input: {
   ]);
   const fonts: Fonts = { regular, bold, measure, coverage };
   const evidenceSummary = evidence ? { filename: evidence.filename, sha256: await sha256Hex(evidence.json) } : null;
-  const certificatePages = drawCertificate(doc, fonts, certificate, labels, pagesRef, originalPages + 1, evidenceSummary);
-  await doc.flush(); // writes the font subsets into the context
+  const certificatePages = drawCertificate(layout, fonts, certificate, labels, pagesRef, originalPages + 1, evidenceSummary);
+  await layout.flush(); // writes the font subsets into the context
 
-  // The only original object that changes: the page tree root gains the new pages.
-  const kids = PDFArray.withContext(context);
-  const oldKids = pagesRoot.lookup(PDFName.of("Kids"), PDFArray);
-  for (let i = 0; i < oldKids.size(); i++) kids.push(oldKids.get(i));
-  for (const ref of certificatePages) kids.push(ref);
+  // The page tree root gains the new pages (as direct /Kids: the old ones, then ours).
+  const newKids = PDFArray.withContext(context);
+  for (const kid of kids) newKids.push(kid);
+  for (const ref of certificatePages) newKids.push(ref);
   const newRoot = pagesRoot.clone(context);
-  newRoot.set(PDFName.of("Kids"), kids);
+  newRoot.set(PDFName.of("Kids"), newKids);
   newRoot.set(PDFName.of("Count"), PDFNumber.of(originalPages + certificatePages.length));
+  const changed: Array<[PDFRef, PDFObject]> = [[pagesRef, newRoot]];
 
   // Document information: the envelope's title and completion time.
-  const changed: Array<[PDFRef, PDFObject]> = [[pagesRef, newRoot]];
   const oldInfoRef = structure.trailer.get(PDFName.of("Info"));
-  const oldInfo = oldInfoRef instanceof PDFRef ? context.lookup(oldInfoRef) : undefined;
   const info = oldInfo instanceof PDFDict ? oldInfo.clone(context) : context.obj({});
   info.set(PDFName.of("Title"), PDFHexString.fromText(cleanText(certificate.title)));
   const completed = new Date(certificate.completedAt);
@@ -646,22 +663,28 @@ export async function buildSignedPdf(input: {
     infoRef = oldInfoRef;
     changed.push([infoRef, info]);
   } else {
-    infoRef = context.register(info); // numbered above firstNew: picked up below
+    infoRef = context.register(info); // numbered from firstNew: picked up below
   }
 
   // The evidence bundle: an embedded file, listed in the catalog's name tree and /AF.
-  const root = structure.trailer.get(PDFName.of("Root")) as PDFRef; // checked by openPdf
   if (evidence) {
-    const attached = attachFile(context, doc.catalog, {
-      bytes: evidence.json,
-      filename: evidence.filename,
-      mimeType: "application/json",
-      description: cleanText(labels.evidenceDescription),
-      relationship: "Supplement",
-      ...(Number.isNaN(completed.getTime()) ? {} : { modified: completed }),
-    });
+    const attached = attachFile(
+      context,
+      catalog,
+      {
+        bytes: evidence.json,
+        filename: evidence.filename,
+        mimeType: "application/json",
+        description: cleanText(labels.evidenceDescription),
+        relationship: "Supplement",
+        ...(Number.isNaN(completed.getTime()) ? {} : { modified: completed }),
+      },
+      (ref) => readOrDamaged(() => reader.lookup(ref)),
+    );
     changed.push([root, attached.catalog], ...attached.changed);
   }
+  const numbers = changed.map(([ref]) => ref.objectNumber);
+  if (new Set(numbers).size !== numbers.length) throw damaged(); // e.g. /Info is the catalog
 
   // /ID: keep the original's permanent part; the changing part marks this revision.
   const id = PDFArray.withContext(context);
@@ -672,4 +695,73 @@ export async function buildSignedPdf(input: {
   const added = context.enumerateIndirectObjects().filter(([ref]) => ref.objectNumber >= firstNew);
   const bytes = appendIncrement(original, structure, context, [...changed, ...added], { root, info: infoRef, id });
   return { bytes, pages: originalPages + certificatePages.length };
+}
+
+const damaged = () => new DomainError("invalid_pdf", pdfMessages.damaged);
+
+/**
+ * Runs a read of the original's objects: an object that is not where its
+ * entry says, or does not parse, makes the file damaged (as openPdf's full
+ * load would have found).
+ */
+function readOrDamaged<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof DomainError) throw error;
+    throw damaged();
+  }
+}
+
+interface OriginalObjects {
+  root: PDFRef;
+  catalog: PDFDict;
+  pagesRef: PDFRef;
+  pagesRoot: PDFDict;
+  /** The page tree root's /Kids as they are (references, in order). */
+  kids: PDFObject[];
+  /** The page tree root's /Count. */
+  pages: number;
+  /** The trailer's /Info, if any. */
+  info: PDFObject | undefined;
+}
+
+/**
+ * The objects of the original the update changes or extends, read through the
+ * cross-reference sections: catalog, page tree root, document information, and
+ * the start of the embedded files' name tree (attachFile reads on from there).
+ * The page count is the root's /Count: inspectPdf compared it with the pages
+ * themselves when this file was uploaded, and the file is byte for byte the
+ * one it checked (its SHA-256 is the certificate's).
+ */
+async function readOriginal(reader: ObjectReader, structure: PdfStructure): Promise<OriginalObjects> {
+  // As readOrDamaged, for reads that first inflate object streams natively.
+  try {
+    const load = async (object: PDFObject | undefined) => (object instanceof PDFRef ? reader.load(object) : object);
+    const root = structure.trailer.get(PDFName.of("Root"));
+    if (!(root instanceof PDFRef)) throw damaged();
+    const catalog = await load(root);
+    if (!(catalog instanceof PDFDict)) throw damaged();
+    const pagesRef = catalog.get(PDFName.of("Pages"));
+    if (!(pagesRef instanceof PDFRef)) throw damaged();
+    const pagesRoot = await load(pagesRef);
+    if (!(pagesRoot instanceof PDFDict) || pagesRoot.get(PDFName.of("Type")) !== PDFName.of("Pages")) throw damaged();
+    const kids = await load(pagesRoot.get(PDFName.of("Kids")));
+    const count = await load(pagesRoot.get(PDFName.of("Count")));
+    if (!(kids instanceof PDFArray) || !(count instanceof PDFNumber)) throw damaged();
+    const pages = count.asNumber();
+    if (!Number.isInteger(pages) || pages < 0) throw damaged();
+    if (pages === 0) throw new DomainError("invalid_pdf", pdfMessages.noPages);
+    const kidRefs = kids.asArray();
+    if (kidRefs.some((kid) => !(kid instanceof PDFRef))) throw damaged();
+    const info = await load(structure.trailer.get(PDFName.of("Info")));
+    // Brought in now so that attachFile's reads need no slow decoding.
+    const names = await load(catalog.get(PDFName.of("Names")));
+    if (names instanceof PDFDict) await load(names.get(PDFName.of("EmbeddedFiles")));
+    await load(catalog.get(PDFName.of("AF")));
+    return { root, catalog, pagesRef, pagesRoot, kids: kidRefs, pages, info };
+  } catch (error) {
+    if (error instanceof DomainError) throw error;
+    throw damaged();
+  }
 }

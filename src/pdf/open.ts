@@ -1,11 +1,21 @@
 /**
- * Opens a PDF strictly: the checks shared by inspectPdf (at upload) and
- * buildSignedPdf (at completion). Anything a viewer would have to repair is
- * rejected as damaged.
+ * Opens a PDF strictly: the checks of inspectPdf (at upload). Anything a viewer
+ * would have to repair is rejected as damaged. buildSignedPdf (at completion)
+ * makes the structural part of these checks (checkCrossReference) but never
+ * loads the whole file.
  */
 import { ParseSpeeds, PDFDocument, PDFName, PDFNumber, PDFRef } from "pdf-lib";
 import { DomainError } from "../domain/errors";
-import { analyseStructure, findHeader, hasEndMarker, mentionsEncryption, type PdfStructure } from "./structure";
+import {
+  analyseCrossReference,
+  analyseStructure,
+  type CrossReferenceIndex,
+  findHeader,
+  hasEndMarker,
+  mentionsEncryption,
+  type PdfHeader,
+  type PdfStructure,
+} from "./structure";
 
 /** Messages shown to the person who uploaded the file. */
 export const pdfMessages = {
@@ -35,11 +45,12 @@ export interface OpenedPdf {
 const damaged = () => new DomainError("invalid_pdf", pdfMessages.damaged);
 const locked = () => new DomainError("pdf_encrypted", pdfMessages.encrypted);
 
-export async function openPdf(bytes: Uint8Array): Promise<OpenedPdf> {
-  const header = findHeader(bytes);
-  if (!header) throw new DomainError("not_pdf", pdfMessages.notPdf);
-  if (!hasEndMarker(bytes)) throw damaged(); // truncated
-
+/**
+ * The checks that need no full load: a header, an end marker, a chain of
+ * cross-reference sections that each point at their objects, no encryption.
+ */
+function checkStructure(bytes: Uint8Array): PdfStructure {
+  const header = checkHeader(bytes);
   let structure: PdfStructure;
   try {
     structure = analyseStructure(bytes, header);
@@ -47,6 +58,38 @@ export async function openPdf(bytes: Uint8Array): Promise<OpenedPdf> {
     throw mentionsEncryption(bytes) ? locked() : damaged();
   }
   if (structure.encrypted) throw locked();
+  return structure;
+}
+
+/**
+ * checkStructure, and where every object is (see readCrossReference), in one
+ * walk: what the finalisation path (buildSignedPdf) needs to read the few
+ * objects it changes without loading the document.
+ */
+export async function checkCrossReference(
+  bytes: Uint8Array,
+): Promise<{ structure: PdfStructure; xref: CrossReferenceIndex }> {
+  const header = checkHeader(bytes);
+  let found: { structure: PdfStructure; xref: CrossReferenceIndex };
+  try {
+    found = await analyseCrossReference(bytes, header);
+  } catch {
+    throw mentionsEncryption(bytes) ? locked() : damaged();
+  }
+  if (found.structure.encrypted) throw locked();
+  return found;
+}
+
+function checkHeader(bytes: Uint8Array): PdfHeader {
+  const header = findHeader(bytes);
+  if (!header) throw new DomainError("not_pdf", pdfMessages.notPdf);
+  if (!hasEndMarker(bytes)) throw damaged(); // truncated
+  return header;
+}
+
+export async function openPdf(bytes: Uint8Array): Promise<OpenedPdf> {
+  const structure = checkStructure(bytes);
+  const header = structure.header;
 
   let doc: PDFDocument;
   try {

@@ -12,6 +12,7 @@ import {
   PDFDict,
   PDFName,
   PDFNumber,
+  type PDFObject,
   PDFObjectParser,
   PDFRawStream,
   PDFRef,
@@ -429,4 +430,442 @@ export function mentionsEncryption(bytes: Uint8Array): boolean {
 export function trailerId(trailer: PDFDict): PDFArray | undefined {
   const id = trailer.get(PDFName.of("ID"));
   return id instanceof PDFArray && id.size() === 2 ? id : undefined;
+}
+
+// ---------------------------------------------------------------------------
+// For the incremental writer on the finalisation path (buildSignedPdf), where
+// the cost must not grow with the document: the checks of analyseStructure and
+// the locations of readCrossReference in one walk over the sections, each
+// parsed once, with no object made per entry (a file of 30,000 objects would
+// otherwise make some 100,000 short-lived ones), and compressed streams
+// inflated by the platform's decoder (DecompressionStream, in Workers and
+// Node) rather than pdf-lib's JavaScript one. Where the platform's decoder
+// does not apply (another filter, data it refuses), pdf-lib decodes as before.
+
+/** The stream's data through its filter when that is /FlateDecode alone, inflated natively; undefined otherwise. */
+export async function inflateNatively(stream: PDFRawStream): Promise<Uint8Array | undefined> {
+  let filter = stream.dict.get(PDFName.of("Filter"));
+  if (filter instanceof PDFArray && filter.size() === 1) filter = filter.get(0);
+  if (filter !== PDFName.of("FlateDecode") || typeof DecompressionStream !== "function") return undefined;
+  try {
+    // Writer and reader directly: in Node, Response and Blob bring a slow first use.
+    const inflater = new DecompressionStream("deflate");
+    const writer = inflater.writable.getWriter();
+    // A copy: the contents are a view into the whole file, whose buffer a
+    // runtime may detach once written to a stream.
+    const written = Promise.all([writer.write(stream.contents.slice()), writer.close()]);
+    written.catch(() => {}); // the reader sees the same error
+    const reader = inflater.readable.getReader();
+    const chunks: Uint8Array[] = [];
+    let length = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      length += value.length;
+    }
+    await written;
+    const out = new Uint8Array(length);
+    let at = 0;
+    for (const chunk of chunks) {
+      out.set(chunk, at);
+      at += chunk.length;
+    }
+    return out;
+  } catch {
+    return undefined; // damaged or with bytes after its end: pdf-lib's decoder is more forgiving
+  }
+}
+
+/** The stream's data through its filters: natively when it can, else by pdf-lib. */
+async function decodeStream(stream: PDFRawStream): Promise<Uint8Array> {
+  return (await inflateNatively(stream)) ?? decodePDFRawStream(stream).decode();
+}
+
+/**
+ * Where objects are, as readCrossReference finds them (newest section first),
+ * in typed arrays indexed by object number rather than one object per entry.
+ * Numbers beyond what the file could plausibly hold densely (a sparse table)
+ * go to a small map instead, so the arrays stay smaller than the file.
+ */
+export class CrossReferenceIndex {
+  /** The largest object number in use (0 when none). */
+  highest = 0;
+  /** 0: no entry yet; 1: at an offset; 2: in an object stream. */
+  private type = new Uint8Array(0);
+  /** Offset, or the object stream's number. */
+  private first = new Float64Array(0);
+  /** Generation, or the index in the object stream. */
+  private second = new Float64Array(0);
+  private readonly sparse = new Map<number, CrossReferenceEntry>();
+  private count = 0;
+
+  constructor(private readonly denseLimit: number) {}
+
+  /** Number of objects with a location. */
+  get size(): number {
+    return this.count;
+  }
+
+  get(num: number): CrossReferenceEntry | undefined {
+    if (num >= this.denseLimit) return this.sparse.get(num);
+    const type = this.type[num];
+    if (type === 1) return { type: "offset", offset: this.first[num]!, generation: this.second[num]! };
+    if (type === 2) return { type: "compressed", stream: this.first[num]!, index: this.second[num]! };
+    return undefined;
+  }
+
+  /** Object numbers with a location, ascending. */
+  numbers(): number[] {
+    const out: number[] = [];
+    for (let n = 0; n < this.type.length; n++) if (this.type[n] !== 0) out.push(n);
+    return out.concat([...this.sparse.keys()].sort((a, b) => a - b));
+  }
+
+  /** Records where num is, unless a newer section already said. */
+  set(num: number, type: 1 | 2, first: number, second: number): void {
+    if (num > this.highest) this.highest = num;
+    if (num >= this.denseLimit) {
+      if (!this.sparse.has(num)) {
+        this.sparse.set(num, type === 1 ? { type: "offset", offset: first, generation: second } : { type: "compressed", stream: first, index: second });
+        this.count++;
+      }
+      return;
+    }
+    if (num >= this.type.length) this.grow(num + 1);
+    if (this.type[num] !== 0) return;
+    this.type[num] = type;
+    this.first[num] = first;
+    this.second[num] = second;
+    this.count++;
+  }
+
+  private grow(needed: number): void {
+    const length = Math.min(this.denseLimit, Math.max(needed, this.type.length * 2, 1024));
+    const type = new Uint8Array(length);
+    type.set(this.type);
+    const first = new Float64Array(length);
+    first.set(this.first);
+    const second = new Float64Array(length);
+    second.set(this.second);
+    this.type = type;
+    this.first = first;
+    this.second = second;
+  }
+}
+
+/** objectAt without building strings: "num gen obj" at pos, after optional whitespace, within readObjectHeader's 48 bytes. */
+function objectHeaderAt(bytes: Uint8Array, pos: number, num: number, gen: number): boolean {
+  if (pos < 0 || pos >= bytes.length) return false;
+  const end = Math.min(bytes.length, pos + 48);
+  let p = pos;
+  const number = (maxDigits: number): number => {
+    const start = p;
+    let value = 0;
+    while (p < end && isDigit(bytes[p])) value = value * 10 + (bytes[p++]! - 0x30);
+    return p === start || p - start > maxDigits ? -1 : value;
+  };
+  while (p < end && isWhite(bytes[p])) p++;
+  const n = number(10);
+  if (n < 0 || p >= end || !isWhite(bytes[p])) return false;
+  while (p < end && isWhite(bytes[p])) p++;
+  const g = number(5);
+  if (g < 0) return false;
+  while (p < end && isWhite(bytes[p])) p++;
+  if (p + 3 > end || bytes[p] !== 0x6f || bytes[p + 1] !== 0x62 || bytes[p + 2] !== 0x6a) return false; // "obj"
+  const next = p + 3 < end ? bytes[p + 3]! : undefined;
+  if (next !== undefined && ((next >= 0x41 && next <= 0x5a) || (next >= 0x61 && next <= 0x7a))) return false;
+  return n === num && g === gen;
+}
+
+interface SectionVisit {
+  kind: "table" | "stream";
+  trailer: PDFDict;
+}
+
+/** Called for every entry of a section: in use at an offset (1), in an object stream (2), or free (0). */
+type EntryVisitor = (num: number, type: 0 | 1 | 2, first: number, second: number) => void;
+
+/** Reads a decimal number of up to maxDigits at p; [value, end] or null. */
+function digitsAt(bytes: Uint8Array, p: number, maxDigits: number): [number, number] | null {
+  const start = p;
+  let value = 0;
+  while (isDigit(bytes[p])) value = value * 10 + (bytes[p++]! - 0x30);
+  return p === start || p - start > maxDigits ? null : [value, p];
+}
+
+/** parseTableSection, visiting entries instead of collecting them (same syntax accepted, same errors). */
+function visitTableSection(bytes: Uint8Array, at: number, context: PDFContext, visit: EntryVisitor): SectionVisit {
+  let p = skipWhite(bytes, at + XREF.length);
+  while (isDigit(bytes[p])) {
+    // "first count" (parseTableSection: /^(\d+)[ \t]+(\d+)/ within 32 bytes)
+    const window = p + 32;
+    const firstField = digitsAt(bytes, p, Infinity);
+    let q = firstField ? firstField[1] : p;
+    const gapStart = q;
+    while (q < window && (bytes[q] === 0x20 || bytes[q] === 0x09)) q++;
+    const countField = q > gapStart ? digitsAt(bytes, q, Infinity) : null;
+    if (!firstField || !countField || firstField[1] > window || countField[1] > window) {
+      throw new StructureError("bad xref subsection header");
+    }
+    const first = firstField[0];
+    const count = countField[0];
+    if (count > bytes.length / 18) throw new StructureError("xref subsection larger than the file");
+    p = skipWhite(bytes, countField[1]);
+    for (let i = 0; i < count; i++) {
+      // "oooooooooo ggggg n|f" (parseTableSection: /^(\d{1,10})[ ]+(\d{1,5})[ ]+([nf])/ within 24 bytes)
+      const line = p + 24;
+      const offset = digitsAt(bytes, p, 10);
+      let r = offset ? offset[1] : p;
+      const gap1 = r;
+      while (r < line && bytes[r] === 0x20) r++;
+      const generation = offset && r > gap1 ? digitsAt(bytes, r, 5) : null;
+      let t = generation ? generation[1] : r;
+      const gap2 = t;
+      while (t < line && bytes[t] === 0x20) t++;
+      const flag = bytes[t];
+      if (!offset || !generation || t === gap2 || t >= line || (flag !== 0x6e && flag !== 0x66) || offset[1] > line || generation[1] > line) {
+        throw new StructureError("bad xref entry");
+      }
+      visit(first + i, flag === 0x6e ? 1 : 0, offset[0], generation[0]);
+      p = skipWhite(bytes, t + 1);
+    }
+  }
+  if (indexOfBytes(bytes, TRAILER, p, p + TRAILER.length) !== p) throw new StructureError("missing trailer");
+  const trailer = PDFObjectParser.forBytes(bytes.subarray(p + TRAILER.length), context).parseObject();
+  if (!(trailer instanceof PDFDict)) throw new StructureError("trailer is not a dictionary");
+  return { kind: "table", trailer };
+}
+
+/** xrefStreamEntries, visiting entries instead of collecting them (same checks, same errors). */
+function visitStreamRows(dict: PDFDict, decoded: Uint8Array, visit: EntryVisitor): void {
+  const widths = dict.lookup(PDFName.of("W"));
+  if (!(widths instanceof PDFArray) || widths.size() !== 3) throw new StructureError("bad /W");
+  const w = widths.asArray().map((n) => (n instanceof PDFNumber ? n.asNumber() : -1));
+  if (w.some((n) => n < 0 || n > 8)) throw new StructureError("bad /W");
+  const [w0, w1, w2] = w as [number, number, number];
+  const rowLength = w0 + w1 + w2;
+  if (rowLength === 0) throw new StructureError("bad /W");
+
+  const size = numberIn(dict, "Size") ?? 0;
+  const index = dict.lookup(PDFName.of("Index"));
+  const subsections: Array<[number, number]> = [];
+  if (index instanceof PDFArray) {
+    const values = index.asArray().map((n) => (n instanceof PDFNumber ? n.asNumber() : -1));
+    for (let i = 0; i + 1 < values.length; i += 2) subsections.push([values[i]!, values[i + 1]!]);
+    if (values.length % 2 !== 0 || values.some((n) => n < 0)) throw new StructureError("bad /Index");
+  } else {
+    subsections.push([0, size]);
+  }
+
+  const data = unpredict(decoded, dict, rowLength);
+  const field = (at: number, width: number) => {
+    let value = 0;
+    for (let i = 0; i < width; i++) value = value * 256 + data[at + i]!;
+    return value;
+  };
+  let at = 0;
+  for (const [first, count] of subsections) {
+    for (let i = 0; i < count; i++, at += rowLength) {
+      if (at + rowLength > data.length) throw new StructureError("xref stream shorter than its /Index");
+      const type = w0 === 0 ? 1 : field(at, w0);
+      if (type === 1) visit(first + i, 1, field(at + w0, w1), field(at + w0 + w1, w2));
+      else if (type === 2) visit(first + i, 2, field(at + w0, w1), field(at + w0 + w1, w2));
+      else visit(first + i, 0, 0, 0);
+    }
+  }
+}
+
+/** parseSection, visiting entries (a cross-reference stream inflated natively). */
+async function visitSection(bytes: Uint8Array, absolute: number, context: PDFContext, visit: EntryVisitor): Promise<SectionVisit> {
+  if (absolute < 0 || absolute >= bytes.length) throw new StructureError("xref offset outside the file");
+  const at = skipWhite(bytes, absolute);
+  if (indexOfBytes(bytes, XREF, at, at + XREF.length) === at) return visitTableSection(bytes, at, context, visit);
+  const header = readObjectHeader(bytes, at);
+  if (!header) throw new StructureError("startxref points at neither a table nor an object");
+  const stream = PDFObjectParser.forBytes(bytes.subarray(header.end), context).parseObject();
+  if (!(stream instanceof PDFRawStream) || stream.dict.lookup(PDFName.of("Type")) !== PDFName.of("XRef")) {
+    throw new StructureError("startxref points at an object that is not a cross-reference stream");
+  }
+  visitStreamRows(stream.dict, await decodeStream(stream), visit);
+  return { kind: "stream", trailer: stream.dict };
+}
+
+/** walk and readCrossReference at once: every section checked as walk checks it, locations as readCrossReference finds them. */
+async function walkAndLocate(
+  bytes: Uint8Array,
+  base: number,
+  startxref: number,
+): Promise<{ found: Omit<PdfStructure, "header" | "base" | "startxref">; xref: CrossReferenceIndex }> {
+  const context = PDFContext.create();
+  // Dense up to one object per 16 bytes of file (real files have 50 or more).
+  const xref = new CrossReferenceIndex(Math.max(1024, Math.floor(bytes.length / 16)));
+  let wrong: string | undefined;
+  const visit: EntryVisitor = (num, type, first, second) => {
+    if (type === 0) return;
+    if (type === 1 && wrong === undefined && !objectHeaderAt(bytes, base + first, num, second)) wrong = `xref entry for ${num} ${second} is wrong`;
+    xref.set(num, type, first, second);
+  };
+  const seen = new Set<number>();
+  const stack: number[] = [startxref];
+  let newest: SectionVisit | undefined;
+  let size = 0;
+  let encrypted = false;
+  while (stack.length > 0) {
+    const offset = stack.pop()!;
+    if (seen.has(offset)) continue;
+    if (seen.size >= MAX_SECTIONS) throw new StructureError("too many xref sections");
+    seen.add(offset);
+    const section = await visitSection(bytes, base + offset, context, visit);
+    if (wrong !== undefined) throw new StructureError(wrong);
+    newest ??= section;
+    size = Math.max(size, numberIn(section.trailer, "Size") ?? 0);
+    if (section.trailer.get(PDFName.of("Encrypt")) !== undefined) encrypted = true;
+    // As readCrossReference: newest wins, a section's hidden stream before its previous section.
+    const prev = numberIn(section.trailer, "Prev");
+    if (prev !== undefined) stack.push(prev);
+    const xrefStm = numberIn(section.trailer, "XRefStm");
+    if (xrefStm !== undefined) stack.push(xrefStm);
+  }
+  if (!newest) throw new StructureError("no xref section");
+  if (!(newest.trailer.get(PDFName.of("Root")) instanceof PDFRef)) throw new StructureError("trailer has no /Root");
+  if (size <= 0) throw new StructureError("trailer has no /Size");
+  return { found: { kind: newest.kind, trailer: newest.trailer, size, encrypted }, xref };
+}
+
+/**
+ * analyseStructure and readCrossReference in one walk over the sections: the
+ * same checks, the same structure, the same locations (kept compactly).
+ * Throws StructureError when the file is damaged.
+ */
+export async function analyseCrossReference(
+  bytes: Uint8Array,
+  header: PdfHeader,
+): Promise<{ structure: PdfStructure; xref: CrossReferenceIndex }> {
+  const startxref = findStartXref(bytes);
+  if (startxref === null) throw new StructureError("no startxref");
+  const bases = header.offset > 0 ? [0, header.offset] : [0];
+  let lastError: unknown;
+  for (const base of bases) {
+    try {
+      const { found, xref } = await walkAndLocate(bytes, base, startxref);
+      return { structure: { header, base, startxref, ...found }, xref };
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError instanceof StructureError ? lastError : new StructureError(String(lastError));
+}
+
+/**
+ * Reads single objects of a file through its cross-reference sections (as
+ * readCrossReference or analyseCrossReference find them), without loading the
+ * document: an object written directly in the file is parsed where its entry
+ * points, one in an object stream by decoding that stream (once; kept for the
+ * next object from it).
+ * Each object is parsed once, so looking it up again gives the same object,
+ * which callers comparing objects rely on. Throws StructureError when an entry
+ * does not lead to its object.
+ *
+ * lookup is synchronous (name-tree code walks with it); load does the same
+ * after inflating the object's stream natively, and is the faster way in.
+ */
+export class ObjectReader {
+  private readonly objects = new Map<number, PDFObject>();
+  private readonly streams = new Map<number, { data: Uint8Array; offsets: number[] }>();
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly base: number,
+    private readonly xref: { get(num: number): CrossReferenceEntry | undefined },
+    /** Context the parsed objects belong to (it is not filled with them). */
+    readonly context: PDFContext = PDFContext.create(),
+  ) {}
+
+  /** The object ref names, or undefined when no entry (or one of another generation) has it. */
+  lookup(ref: PDFRef): PDFObject | undefined {
+    const num = ref.objectNumber;
+    const entry = this.xref.get(num);
+    if (!entry) return undefined;
+    if (ref.generationNumber !== (entry.type === "offset" ? entry.generation : 0)) return undefined;
+    let object = this.objects.get(num);
+    if (object) return object;
+    if (entry.type === "offset") {
+      object = this.parseAt(this.base + entry.offset, num, entry.generation);
+    } else {
+      const stream = this.objectStream(entry.stream);
+      const start = stream.offsets[entry.index];
+      if (start === undefined || start >= stream.data.length) {
+        throw new StructureError(`object ${num} is missing from object stream ${entry.stream}`);
+      }
+      object = PDFObjectParser.forBytes(stream.data.subarray(start), this.context).parseObject();
+    }
+    this.objects.set(num, object);
+    return object;
+  }
+
+  /** lookup, with the object stream that holds ref (if any) inflated natively first. */
+  async load(ref: PDFRef): Promise<PDFObject | undefined> {
+    const entry = this.xref.get(ref.objectNumber);
+    if (entry?.type === "compressed" && !this.streams.has(entry.stream)) {
+      const stream = this.streamObject(entry.stream);
+      const data = await inflateNatively(stream);
+      if (data) this.streams.set(entry.stream, this.indexObjectStream(entry.stream, stream, data));
+    }
+    return this.lookup(ref);
+  }
+
+  resolve(object: PDFObject | undefined): PDFObject | undefined {
+    return object instanceof PDFRef ? this.lookup(object) : object;
+  }
+
+  /** The dictionary ref names; throws StructureError for anything else. */
+  dict(ref: PDFRef, what: string): PDFDict {
+    const object = this.lookup(ref);
+    if (!(object instanceof PDFDict)) throw new StructureError(`the ${what} (${ref.toString()}) is not a dictionary`);
+    return object;
+  }
+
+  private parseAt(at: number, num: number, gen: number): PDFObject {
+    const header = readObjectHeader(this.bytes, at);
+    if (!header || header.num !== num || header.gen !== gen) {
+      throw new StructureError(`object ${num} ${gen} is not where the cross-reference section says`);
+    }
+    return PDFObjectParser.forBytes(this.bytes.subarray(header.end), this.context).parseObject();
+  }
+
+  private streamObject(num: number): PDFRawStream {
+    const entry = this.xref.get(num);
+    if (!entry || entry.type !== "offset") throw new StructureError(`object stream ${num} not found`);
+    const stream = this.parseAt(this.base + entry.offset, num, entry.generation);
+    if (!(stream instanceof PDFRawStream)) throw new StructureError(`object ${num} is not an object stream`);
+    return stream;
+  }
+
+  private objectStream(num: number): { data: Uint8Array; offsets: number[] } {
+    let parsed = this.streams.get(num);
+    if (!parsed) {
+      const stream = this.streamObject(num);
+      parsed = this.indexObjectStream(num, stream, decodePDFRawStream(stream).decode());
+      this.streams.set(num, parsed);
+    }
+    return parsed;
+  }
+
+  /** Where each object of a decoded object stream starts. */
+  private indexObjectStream(num: number, stream: PDFRawStream, data: Uint8Array): { data: Uint8Array; offsets: number[] } {
+    const count = stream.dict.lookup(PDFName.of("N"));
+    const first = stream.dict.lookup(PDFName.of("First"));
+    if (!(count instanceof PDFNumber) || !(first instanceof PDFNumber)) {
+      throw new StructureError(`object stream ${num} lacks /N or /First`);
+    }
+    const numbers = latin1(data, 0, first.asNumber()).trim().split(/[\0\t\n\f\r ]+/).map(Number);
+    const offsets: number[] = [];
+    for (let i = 0; i < count.asNumber(); i++) {
+      const offset = numbers[2 * i + 1];
+      if (offset === undefined || !Number.isInteger(offset) || offset < 0) throw new StructureError(`object stream ${num} has a bad header`);
+      offsets.push(first.asNumber() + offset);
+    }
+    return { data, offsets };
+  }
 }

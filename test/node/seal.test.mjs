@@ -3,7 +3,7 @@
 // from several producers and of several forms, sealed directly and after the
 // certificate pages. Flipping one byte must make pdfsig (and verifySeal) say so.
 //
-// Run: node --test test/node/*.test.mjs   (needs pdfsig, qpdf, pdftocairo, pdfunite)
+// Run: node --test test/node/*.test.mjs   (needs pdfsig, qpdf, pdftocairo, pdfunite, pdfdetach)
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -13,7 +13,7 @@ import { after, before, describe, test } from "node:test";
 import { generateDevSealCert } from "../../src/cli/dev-seal-cert.mjs";
 import { loadEntry } from "./build.mjs";
 
-for (const tool of ["pdfsig", "qpdf", "pdftocairo", "pdfunite", "pdftotext", "openssl"]) {
+for (const tool of ["pdfsig", "qpdf", "pdftocairo", "pdfunite", "pdftotext", "pdfdetach", "openssl"]) {
   if (spawnSync(tool, ["-v"]).error) throw new Error(`${tool} is missing: apt-get install poppler-utils qpdf openssl`);
 }
 
@@ -120,11 +120,16 @@ before(async () => {
 
 const slug = (name) => name.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
 
-async function withCertificate(original) {
+const evidence = { json: new TextEncoder().encode('{"schema":"pactly-evidence","version":1,"note":"Ørjan"}\n'), filename: "pactly-evidence.json" };
+
+/** The finalisation path's first update: certificate pages and, when asked, the evidence attachment. */
+async function withCertificate(original, options = {}) {
   const { pages } = await e.openPdf(original);
   const digest = Buffer.from(await crypto.subtle.digest("SHA-256", original)).toString("hex");
   const certificate = e.certificateFor({ sha256: digest, pages }, 2);
-  return (await e.buildSignedPdf({ original, certificate, labels: e.englishLabels })).bytes;
+  const built = await e.buildSignedPdf({ original, certificate, labels: e.englishLabels, ...(options.evidence ? { evidence } : {}) });
+  assert.equal(built.pages, pages + 1);
+  return built.bytes;
 }
 
 describe("pdfsig and qpdf accept the seal", () => {
@@ -138,14 +143,21 @@ describe("pdfsig and qpdf accept the seal", () => {
     }
   });
 
-  test("on every PDF of the corpus after the certificate pages (the finalisation path)", async () => {
+  test("on every PDF of the corpus after the certificate pages and the evidence (the finalisation path)", async () => {
     for (const [name, original] of corpus) {
-      const signed = await withCertificate(original);
+      const signed = await withCertificate(original, { evidence: true });
       const sealed = await e.sealPdf(signed, rsaSigner, info());
       assert.deepEqual(sealed.subarray(0, original.length), original, name);
       assertSealedOk(sealed, `certificate-${slug(name)}`);
-      const text = run("pdftotext", [path.join(dir, `certificate-${slug(name)}.sealed.pdf`), "-"]).out;
+      const sealedFile = path.join(dir, `certificate-${slug(name)}.sealed.pdf`);
+      const text = run("pdftotext", [sealedFile, "-"]).out;
       assert.match(text, /Signature certificate|Signeringsbevis/, name);
+      // Poppler finds the evidence through the catalog's name tree, byte for byte.
+      const listed = run("pdfdetach", ["-list", sealedFile]).out;
+      assert.match(listed, /1 embedded files\s+1: pactly-evidence\.json/, `${name}: ${listed}`);
+      const saved = path.join(dir, `certificate-${slug(name)}.evidence.json`);
+      assert.equal(run("pdfdetach", ["-save", "1", "-o", saved, sealedFile]).code, 0, name);
+      assert.deepEqual(new Uint8Array(readFileSync(saved)), evidence.json, name);
     }
   });
 

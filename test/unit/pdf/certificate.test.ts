@@ -13,14 +13,25 @@ import {
   PDFString,
 } from "pdf-lib";
 import { encode } from "uqr";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { DomainError } from "../../../src/domain/errors";
 import { readEmbeddedFiles } from "../../../src/pdf/attachment";
 import { buildSignedPdf, type CertificateView, formatUtcAndLocal } from "../../../src/pdf/certificate";
 import { inspectPdf } from "../../../src/pdf/inspect";
+import {
+  analyseCrossReference,
+  analyseStructure,
+  findHeader,
+  inflateNatively,
+  readCrossReference,
+  StructureError,
+} from "../../../src/pdf/structure";
 import { cleanText, formatUtc, wrapText } from "../../../src/pdf/text";
 import { linearizedPdf, objectStreamsPdf } from "../../fixtures/pdf/qpdf";
+import { hybridPdf, pdf13WithForm } from "../../fixtures/seal/handmade";
 import {
   A4,
+  ascii,
   certificateFor,
   englishLabels,
   extractText,
@@ -542,5 +553,183 @@ describe("the evidence attachment", () => {
     const { result, doc } = await withEvidence(bytes);
     expect(readEmbeddedFiles(doc)[0]!.bytes).toEqual(evidenceJson);
     await expect(inspectPdf(result.bytes, { maxBytes: 10_000_000, maxPages: 100 })).resolves.toMatchObject({ pages: 4 });
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Reading only what the update needs: no full load of the original.
+
+/** Object numbers of the "N G obj" lines in bytes. */
+function objectNumbers(bytes: Uint8Array): number[] {
+  return [...latin1(bytes).matchAll(/(?:^|[\r\n])(\d+) \d+ obj\b/g)].map((m) => Number(m[1]));
+}
+
+describe("buildSignedPdf without loading the original", () => {
+  it("never loads the original with pdf-lib", async () => {
+    const source = await original({ pages: 3 });
+    const load = vi.spyOn(PDFDocument, "load");
+    try {
+      const result = await buildSignedPdf({
+        original: source.bytes,
+        certificate: certificateFor(source, 2),
+        labels: englishLabels,
+        evidence: { json: evidenceJson, filename: evidenceFilename },
+      });
+      expect(load).not.toHaveBeenCalled();
+      expect(result.pages).toBe(4);
+    } finally {
+      load.mockRestore();
+    }
+  });
+
+  it("numbers new objects above every object in use when the trailer's /Size is too low (as pdfunite writes)", async () => {
+    const source = await samplePdf();
+    const text = latin1(source);
+    const size = /\/Size (\d+)/.exec(text)!;
+    expect(Number(size[1])).toBeGreaterThan(5);
+    const low = ascii(text.replace(size[0], "/Size 3"));
+    const highest = Math.max(...objectNumbers(low));
+    const { result, doc } = await withEvidence(low);
+    const added = objectNumbers(result.bytes.subarray(low.length));
+    const changed = added.filter((n) => n <= highest);
+    // Only the page tree root, the catalog (evidence) and /Info keep their numbers; everything else is above.
+    expect(changed.length).toBeLessThanOrEqual(3);
+    expect(new Set(added).size).toBe(added.length);
+    expect(added.filter((n) => n > highest).length).toBeGreaterThan(5);
+    expect(doc.getPageCount()).toBe(4);
+    expect(readEmbeddedFiles(doc)[0]!.bytes).toEqual(evidenceJson);
+    await expect(inspectPdf(result.bytes, { maxBytes: 10_000_000, maxPages: 100 })).resolves.toMatchObject({ pages: 4 });
+  });
+
+  it("appends to a hybrid-reference file whose first page lives in a hidden object stream", async () => {
+    const bytes = hybridPdf();
+    const { result, doc } = await withEvidence(bytes, 1);
+    expect(result.pages).toBe(2);
+    expect(result.bytes.subarray(0, bytes.length)).toEqual(bytes);
+    expect(doc.getPageCount()).toBe(2);
+    expect(extractText(doc, 1)[0]).toBe("Signature certificate");
+    expect(readEmbeddedFiles(doc)[0]!.bytes).toEqual(evidenceJson);
+    // The direct /AcroForm of the catalog survives the catalog's rewrite.
+    expect(doc.catalog.lookup(PDFName.of("AcroForm"), PDFDict).get(PDFName.of("DA"))).toBeDefined();
+    await expect(inspectPdf(result.bytes, { maxBytes: 10_000_000, maxPages: 100 })).resolves.toMatchObject({ pages: 2 });
+  });
+
+  it("appends to a page tree of several levels whose root has an indirect /Kids and /Count", async () => {
+    const source = await PDFDocument.create();
+    for (let i = 0; i < 5; i++) source.addPage(A4);
+    const { context } = source;
+    const rootRef = source.catalog.get(PDFName.of("Pages")) as PDFRef;
+    const pageRefs = source.getPages().map((p) => p.ref);
+    // Root -> [page 1, node -> [pages 2..5]]
+    const nodeRef = context.nextRef();
+    context.assign(nodeRef, context.obj({ Type: "Pages", Parent: rootRef, Kids: pageRefs.slice(1), Count: 4 }));
+    for (const ref of pageRefs.slice(1)) context.lookup(ref, PDFDict).set(PDFName.of("Parent"), nodeRef);
+    const root = context.lookup(rootRef, PDFDict);
+    root.set(PDFName.of("Kids"), context.register(context.obj([pageRefs[0]!, nodeRef])));
+    root.set(PDFName.of("Count"), context.register(PDFNumber.of(5)));
+    const bytes = await source.save({ useObjectStreams: false });
+    await expect(inspectPdf(bytes, { maxBytes: 10_000_000, maxPages: 100 })).resolves.toMatchObject({ pages: 5 });
+
+    const { result, doc } = await withEvidence(bytes, 5);
+    expect(result.pages).toBe(6);
+    expect(doc.getPages().slice(0, 5).map((p) => p.ref)).toEqual(pageRefs);
+    expect(doc.getPage(5).node.get(PDFName.of("Parent"))).toBe(rootRef);
+    expect(extractText(doc, 5)[0]).toBe("Signature certificate");
+    await expect(inspectPdf(result.bytes, { maxBytes: 10_000_000, maxPages: 100 })).resolves.toMatchObject({ pages: 6 });
+  });
+
+  it("refuses an original whose page tree root is not a page tree node, as a damaged PDF", async () => {
+    const source = await PDFDocument.create();
+    source.addPage();
+    source.catalog.set(PDFName.of("Pages"), source.getPage(0).ref); // a page, not a /Pages node
+    const bytes = await source.save({ useObjectStreams: false });
+    const certificate = certificateFor({ sha256: await sha256Hex(bytes), pages: 1 }, 1);
+    const error = await buildSignedPdf({ original: bytes, certificate, labels: englishLabels }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DomainError);
+    expect((error as DomainError).code).toBe("invalid_pdf");
+  });
+
+  it("refuses a truncated original as a damaged PDF before anything else", async () => {
+    const bytes = (await samplePdf()).subarray(0, 400);
+    const certificate = certificateFor({ sha256: await sha256Hex(bytes), pages: 3 }, 1);
+    await expect(buildSignedPdf({ original: bytes, certificate, labels: englishLabels })).rejects.toMatchObject({ code: "invalid_pdf" });
+  });
+});
+
+/** samplePdf with an incremental update whose /Info is object 5,000,000 (far sparser than any array would hold). */
+async function sparsePdf(): Promise<Uint8Array> {
+  const bytes = await samplePdf();
+  const text = latin1(bytes);
+  const startxref = Number(/startxref\s+(\d+)\s+%%EOF\s*$/.exec(text)![1]);
+  const root = /\/Root (\d+ \d+ R)/.exec(text)![1];
+  const size = /\/Size (\d+)/.exec(text)![1];
+  const objectAt = bytes.length;
+  const object = "5000000 0 obj\n<< /Title (Sparse) /Producer (hand-made) >>\nendobj\n";
+  const xrefAt = objectAt + object.length;
+  const update = `${object}xref\n0 1\n0000000000 65535 f \n5000000 1\n${String(objectAt).padStart(10, "0")} 00000 n \ntrailer\n<< /Size ${Math.max(Number(size), 5000001)} /Root ${root} /Info 5000000 0 R /Prev ${startxref} >>\nstartxref\n${xrefAt}\n%%EOF\n`;
+  return ascii(text + update);
+}
+
+describe("the original's cross-reference sections, read in one walk", () => {
+  const fixtures: Array<[string, () => Promise<Uint8Array> | Uint8Array]> = [
+    ["an update with a sparse object number", () => sparsePdf()],
+    ["a classic table", () => samplePdf()],
+    ["a cross-reference stream with object streams", () => samplePdf({ objectStreams: true })],
+    ["a predicted cross-reference stream (qpdf)", () => objectStreamsPdf],
+    ["a linearized file", () => linearizedPdf],
+    ["a hybrid-reference file", () => hybridPdf()],
+    ["PDF 1.3 with a form", () => pdf13WithForm()],
+    ["a file with three revisions", async () => (await withEvidence((await withEvidence()).result.bytes, 4)).result.bytes],
+  ];
+  for (const [name, make] of fixtures) {
+    it(`finds what analyseStructure and readCrossReference find: ${name}`, async () => {
+      const bytes = await make();
+      const header = findHeader(bytes)!;
+      const expected = analyseStructure(bytes, header);
+      const { structure, xref } = await analyseCrossReference(bytes, header);
+      const { trailer, ...rest } = structure;
+      const { trailer: expectedTrailer, ...expectedRest } = expected;
+      expect(rest).toEqual(expectedRest);
+      expect(trailer.toString()).toBe(expectedTrailer.toString());
+      const locations = readCrossReference(bytes, expected);
+      expect(xref.numbers()).toEqual([...locations.keys()].sort((a, b) => a - b));
+      for (const [num, entry] of locations) expect(xref.get(num)).toEqual(entry);
+      expect(xref.size).toBe(locations.size);
+      expect(xref.highest).toBe(Math.max(...locations.keys()));
+    });
+  }
+
+  it("appends to an original with a sparse object number, numbering new objects above it", async () => {
+    const bytes = await sparsePdf();
+    const { result, doc } = await withEvidence(bytes);
+    expect(result.pages).toBe(4);
+    expect(doc.getTitle()).toBe("Leieavtale – Storgata 5, 0155 Oslo");
+    expect(doc.getProducer()).toBe("hand-made");
+    const added = objectNumbers(result.bytes.subarray(bytes.length));
+    expect(added.filter((n) => n < 5_000_000).sort((a, b) => a - b)).toEqual(
+      [latin1(bytes).match(/\/Pages (\d+) 0 R/)![1], latin1(bytes).match(/\/Root (\d+) 0 R/)![1]].map(Number).sort((a, b) => a - b),
+    );
+    expect(added.filter((n) => n > 5_000_000).length).toBeGreaterThan(5);
+    await expect(inspectPdf(result.bytes, { maxBytes: 10_000_000, maxPages: 100 })).resolves.toMatchObject({ pages: 4 });
+  });
+
+  it("refuses what analyseStructure refuses: an entry that does not point at its object", async () => {
+    const text = latin1(await samplePdf());
+    const entry = /(\d{10}) 00000 n/.exec(text.slice(text.lastIndexOf("\nxref")))!;
+    const moved = String(Number(entry[1]) + 1).padStart(10, "0");
+    const bytes = ascii(text.replace(`${entry[1]} 00000 n`, `${moved} 00000 n`));
+    const header = findHeader(bytes)!;
+    expect(() => analyseStructure(bytes, header)).toThrow(StructureError);
+    await expect(analyseCrossReference(bytes, header)).rejects.toThrow(StructureError);
+  });
+
+  it("inflates with the platform's decoder, and leaves damaged data to pdf-lib's", async () => {
+    const source = await PDFDocument.create();
+    const data = new TextEncoder().encode("BT /F1 12 Tf (Hello) Tj ET\n".repeat(500));
+    const stream = source.context.flateStream(data);
+    expect(await inflateNatively(stream)).toEqual(data);
+    const damaged = PDFRawStream.of(stream.dict, stream.contents.subarray(0, stream.contents.length - 20));
+    expect(await inflateNatively(damaged)).toBeUndefined();
+    expect(await inflateNatively(source.context.stream(data))).toBeUndefined(); // no filter: nothing to inflate
   });
 });
