@@ -44,11 +44,9 @@ import * as pkijs from "pkijs";
 import { appendIncrement } from "./increment";
 import { ecdsaRawToDer, type SealSigner } from "./seal-signer";
 import {
-  analyseStructure,
+  analyseCrossReference,
   type CrossReferenceEntry,
   findHeader,
-  type PdfStructure,
-  readCrossReference,
   StructureError,
   trailerId,
 } from "./structure";
@@ -144,7 +142,7 @@ class ObjectReader {
   constructor(
     private readonly bytes: Uint8Array,
     private readonly base: number,
-    private readonly xref: Map<number, CrossReferenceEntry>,
+    private readonly xref: { get(num: number): CrossReferenceEntry | undefined },
     private readonly context: PDFContext,
   ) {}
 
@@ -402,12 +400,12 @@ export async function sealPdf(
 ): Promise<Uint8Array> {
   const header = findHeader(bytes);
   if (!header) throw new SealError("not a PDF");
-  const structure: PdfStructure = analyseStructure(bytes, header);
+  // One pass over the cross-reference sections, kept compact: cost does not grow with what is not read.
+  const { structure, xref } = await analyseCrossReference(bytes, header);
   if (structure.encrypted) throw new SealError("an encrypted PDF cannot be sealed");
   if (Number.isNaN(info.signingTime.getTime())) throw new SealError("signingTime is not a valid date");
 
   const context = PDFContext.create();
-  const xref = readCrossReference(bytes, structure);
   const reader = new ObjectReader(bytes, structure.base, xref, context);
   const rootRef = structure.trailer.get(PDFName.of("Root"));
   if (!(rootRef instanceof PDFRef)) throw new StructureError("trailer has no /Root");
@@ -431,8 +429,7 @@ export async function sealPdf(
   // New objects take numbers above every one in use (some writers, pdfunite
   // among them, put a /Size below their highest object number); the signature
   // dictionary the last, so it is written last and little follows /Contents.
-  let next = structure.size;
-  for (const num of xref.keys()) next = Math.max(next, num + 1);
+  let next = Math.max(structure.size, xref.highest + 1);
   const widgetRef = PDFRef.of(next++);
   const formIsIndirect = acroFormEntry instanceof PDFRef && acroFormObject instanceof PDFDict;
   const formIsDirect = !(acroFormEntry instanceof PDFRef) && acroFormObject instanceof PDFDict;
