@@ -17,6 +17,7 @@
 import * as asn1js from "asn1js";
 import { PDFArray, PDFContext, PDFDict, PDFHexString, PDFName, PDFNumber, PDFObjectParser, PDFString } from "pdf-lib";
 import * as pkijs from "pkijs";
+import { OID_SIGNATURE_TIMESTAMP_TOKEN, verifyTimestampToken } from "./timestamp";
 
 export type SealVerification =
   | { sealed: false; reason: string }
@@ -37,6 +38,11 @@ export type SealVerification =
       signerCertificateSha256: string;
       /** The signature dictionary's /M as ISO 8601 (UTC), or null. */
       signingTime: string | null;
+      /**
+       * The RFC 3161 signature timestamp (PAdES-B-T), when the seal carries one: the
+       * authority's time, checked against the signature value; null when there is none.
+       */
+      timestamp: { genTime: string; tsaSubject: string | null } | null;
       /** Everything found wrong, in words; empty when all is well. */
       problems: string[];
     };
@@ -261,6 +267,7 @@ export async function verifySeal(bytes: Uint8Array): Promise<SealVerification> {
     signerSubject: "",
     signerCertificateSha256: "",
     signingTime: null as string | null,
+    timestamp: null as { genTime: string; tsaSubject: string | null } | null,
     problems,
   };
 
@@ -393,7 +400,22 @@ export async function verifySeal(bytes: Uint8Array): Promise<SealVerification> {
     }
   }
 
+  // PAdES-B-T: a signature timestamp must be over this very signature value.
+  const token = signerInfo.unsignedAttrs?.attributes.find((a) => a.type === OID_SIGNATURE_TIMESTAMP_TOKEN)?.values[0];
+  let timestampOk = true;
+  if (token) {
+    try {
+      const imprint = new Uint8Array(await crypto.subtle.digest("SHA-256", signerInfo.signature.valueBlock.valueHexView));
+      const info = await verifyTimestampToken(new Uint8Array(token.toBER(false)), imprint);
+      result.timestamp = { genTime: info.genTime, tsaSubject: info.tsaSubject };
+    } catch (error) {
+      timestampOk = false;
+      problems.push(`The seal's timestamp does not hold: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   result.valid =
+    timestampOk &&
     digestOk &&
     signatureOk &&
     contentTypeOk &&

@@ -87,7 +87,8 @@ async function checkSeal(bytes: Uint8Array, options: VerifyOptions): Promise<{ c
       detail:
         `Valid seal by ${signer}${when}; it covers the whole file except its own signature value (bytes ${gapStart}–${start2 - 1}), ` +
         `whose unused space is zeros. Seal certificate SHA-256: ${seal.signerCertificateSha256}` +
-        (expected ? " (as expected)." : " (compare it with the certificate Pactly publishes)."),
+        (expected ? " (as expected)." : " (compare it with the certificate Pactly publishes).") +
+        (seal.timestamp ? ` Timestamped by ${seal.timestamp.tsaSubject ?? "a timestamp authority"} at ${seal.timestamp.genTime} (RFC 3161, checked against the signature).` : ""),
     },
     seal,
   };

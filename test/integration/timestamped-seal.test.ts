@@ -16,6 +16,15 @@ describe("the seal with a timestamp authority configured (PAdES-B-T)", () => {
     expect(tsa.requests).toBe(1);
     const seal = await verifySeal(sealed);
     expect(seal.sealed && seal.valid && seal.coversWholeFile).toBe(true);
+    if (!seal.sealed) throw new Error("not sealed");
+    // The authority's time, checked against this signature value.
+    expect(Math.abs(Date.parse(seal.timestamp!.genTime) - Date.now())).toBeLessThan(60_000);
+    expect(seal.timestamp!.tsaSubject).toMatch(/CN=/);
+  });
+
+  it("has no timestamp when no authority is configured", async () => {
+    const seal = await verifySeal(await sealDocument({ ...env, TSA_URL: undefined }, await makePdf(1), "test"));
+    expect(seal.sealed && seal.valid && seal.timestamp === null).toBe(true);
   });
 
   it("refuses to seal rather than embed a time no authority signed", async () => {

@@ -1,3 +1,5 @@
+import { createTestTsa } from "../../support/tsa";
+import { requestTimestamp } from "../../../src/pdf/timestamp";
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFString, StandardFonts } from "pdf-lib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildSignedPdf } from "../../../src/pdf/certificate";
@@ -219,21 +221,31 @@ describe("sealPdf + verifySeal", () => {
     expect((sig.get(PDFName.of("Reason")) as PDFHexString).decodeText()).toBe("Signert – Łukasz");
   });
 
-  it("embeds a timestamp token from the timestamp hook as an unsigned attribute", async () => {
+  it("embeds a timestamp token from the timestamp hook as an unsigned attribute, and verifies it", async () => {
     let seen: Uint8Array | undefined;
-    // A stand-in token of realistic size: a SEQUENCE holding 6 KB.
-    const token = new Uint8Array([0x30, 0x82, 0x17, 0x74, 0x04, 0x82, 0x17, 0x70, ...new Uint8Array(6000).fill(7)]);
+    const tsa = await createTestTsa();
     const sealed = await sealPdf(await samplePdf(), rsa.signer, info(), {
       timestamp: async (signatureValue) => {
         seen = signatureValue;
-        return token;
+        const imprint = new Uint8Array(await crypto.subtle.digest("SHA-256", signatureValue));
+        return requestTimestamp({ tsaUrl: "https://tsa.test/", messageImprint: imprint, fetcher: (u, i) => tsa.handle(new Request(u, i)) });
       },
     });
     expect(seen?.length).toBe(256);
     const result = await sealedValid(sealed);
     expect(result).toMatchObject({ valid: true, coversWholeFile: true, paddingIsZero: true });
+    expect(result.timestamp?.genTime).toBeTruthy();
     const [a, b] = gapOf(result);
     expect(latin1(sealed.subarray(a, b))).toContain("060b2a864886f70d010910020e"); // id-aa-signatureTimeStampToken
+  });
+
+  it("reports a seal whose timestamp token is not a real one over its signature as invalid", async () => {
+    // A stand-in of realistic size: a SEQUENCE holding 6 KB, signed by no authority.
+    const token = new Uint8Array([0x30, 0x82, 0x17, 0x74, 0x04, 0x82, 0x17, 0x70, ...new Uint8Array(6000).fill(7)]);
+    const sealed = await sealPdf(await samplePdf(), rsa.signer, info(), { timestamp: async () => token });
+    const result = await verifySeal(sealed);
+    expect(result.sealed && result.valid).toBe(false);
+    expect(result.sealed && result.problems.join(" ")).toMatch(/timestamp/);
   });
 
   it("fails when the timestamp hook fails", async () => {
