@@ -12,11 +12,13 @@ type LayoutProps = {
   hasErrors?: boolean;
   /** Sender pages load htmx to enhance; signing pages need no JavaScript at all. */
   htmx?: boolean;
+  /** Small self-hosted enhancement scripts, loaded with the response's nonce. */
+  scripts?: string[];
   children: Child;
 };
 
 /** The one base layout: lang, skip link, landmarks, no web fonts, one stylesheet. */
-export function Layout({ view, title, hasErrors, htmx, children }: LayoutProps) {
+export function Layout({ view, title, hasErrors, htmx, scripts = [], children }: LayoutProps) {
   const { t, locale } = view;
   const other = locale === "en" ? "nb" : "en";
   const fullTitle = `${hasErrors ? t("error.title", { title }) : title} — ${t("app.name")}`;
@@ -31,6 +33,7 @@ export function Layout({ view, title, hasErrors, htmx, children }: LayoutProps) 
         <link rel="stylesheet" href="/app.css" />
         <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         {htmx ? <script src={HTMX_SRC} nonce={view.nonce} defer></script> : null}
+        {scripts.map((src) => <script src={src} nonce={view.nonce} defer></script>)}
         {htmx ? <meta name="htmx-config" content='{"allowEval":false,"allowScriptTags":false,"includeIndicatorStyles":false,"selfRequestsOnly":true}' /> : null}
       </head>
       <body>

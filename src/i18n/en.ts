@@ -92,6 +92,7 @@ export const en = {
   "new.order.parallel": "Everyone at once",
   "new.order.sequential": "One after another, in the order listed",
   "new.submit": "Upload and continue",
+  "new.progress": "Uploading: {percent}% sent",
   "new.error.title": "Enter a title",
   "new.error.titleLong": "Title must be 200 characters or fewer",
   "new.error.file": "Select a PDF file",

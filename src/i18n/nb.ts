@@ -94,6 +94,7 @@ export const nb: Record<keyof typeof en, string> = {
   "new.order.parallel": "Alle samtidig",
   "new.order.sequential": "Én etter én, i rekkefølgen de står",
   "new.submit": "Last opp og fortsett",
+  "new.progress": "Laster opp: {percent} % sendt",
   "new.error.title": "Skriv inn en tittel",
   "new.error.titleLong": "Tittelen kan ha høyst 200 tegn",
   "new.error.file": "Velg en PDF-fil",

@@ -54,10 +54,10 @@ export function NewEnvelopePage({ view, values = {}, errors = {}, idempotencyKey
   const { t } = view;
   const hasErrors = Object.keys(errors).length > 0;
   return (
-    <Layout view={view} title={t("new.title")} hasErrors={hasErrors}>
+    <Layout view={view} title={t("new.title")} hasErrors={hasErrors} scripts={["/upload-progress.js"]}>
       <ErrorSummary t={t} errors={errors} order={["title", "file", "message", "order"]} />
       <h1>{t("new.title")}</h1>
-      <form method="post" action="/envelopes" enctype="multipart/form-data" novalidate>
+      <form method="post" action="/envelopes" enctype="multipart/form-data" novalidate data-upload-progress>
         <CsrfField view={view} />
         <input type="hidden" name="idempotency_key" value={idempotencyKey} />
         <TextField t={t} id="title" label={t("new.titleLabel")} hint={t("new.titleHint")} value={values.title} error={errors.title} />
@@ -71,6 +71,9 @@ export function NewEnvelopePage({ view, values = {}, errors = {}, idempotencyKey
           error={errors.order}
           options={[{ value: "parallel", label: t("new.order.parallel") }, { value: "sequential", label: t("new.order.sequential") }]}
         />
+        {/* Shown only by upload-progress.js; a <progress> with a live text for screen readers. */}
+        <progress id="upload-progress" max={100} value={0} hidden aria-describedby="upload-progress-text"></progress>
+        <p id="upload-progress-text" role="status" hidden data-template={t("new.progress", { percent: "{percent}" })}></p>
         <Button>{t("new.submit")}</Button>
       </form>
     </Layout>

@@ -76,10 +76,26 @@ test("a sender gets a PDF signed by two people, with a certificate page that pri
   await page.getByRole("heading", { name: "There is a problem" }).waitFor();
   assert.match(await page.title(), /^Error: /);
   await shot(page, "02-new-envelope-errors");
+  // A file that is not a PDF, sent by the enhanced upload: the server's error page is shown as written.
+  const notPdf = path.join(work, "notes.pdf");
+  writeFileSync(notPdf, "Dear landlord, I agree.\n");
+  await page.getByLabel("Title").fill("Loan between friends");
+  await page.getByLabel("PDF document").setInputFiles(notPdf);
+  await page.getByRole("button", { name: "Upload and continue" }).click();
+  await page.getByRole("link", { name: "The selected file is not a PDF" }).waitFor();
+  assert.match(await page.title(), /^Error: /);
+  assert.equal(await page.getByLabel("Title").inputValue(), "Loan between friends", "answers are kept");
+  assert.equal(await page.evaluate(() => document.activeElement?.className), "error-summary", "focus moves to the error summary");
+
   await page.getByLabel("Title").fill("Loan between friends");
   await page.getByLabel("PDF document").setInputFiles(original);
+  // With JavaScript the file is sent by upload-progress.js, which shows a progress bar.
+  const uploads = [];
+  page.on("request", (r) => r.method() === "POST" && new URL(r.url()).pathname === "/envelopes" && uploads.push(r.resourceType()));
   await page.getByRole("button", { name: "Upload and continue" }).click();
   await page.getByRole("heading", { name: "Loan between friends" }).waitFor();
+  assert.deepEqual(uploads, ["xhr"]); // the page after the error is still enhanced
+
 
   for (const s of [lukasz, kari]) {
     await page.getByLabel("Full name").fill(s.name);

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BASE_URL } from "./browser.mjs";
 
-for (const asset of ["/app.css", "/favicon.svg", "/htmx-2.0.11.min.js"]) {
+for (const asset of ["/app.css", "/favicon.svg", "/htmx-2.0.11.min.js", "/upload-progress.js"]) {
   test(`${asset} is served with strict security headers of its own`, async () => {
     const res = await fetch(`${BASE_URL}${asset}`);
     assert.equal(res.status, 200);
