@@ -297,8 +297,7 @@ export class Envelope extends DurableObject<Env> {
         await this.env.NOTIFICATIONS.sendBatch(rows.map((r) => ({ body: JSON.parse(r.body) as unknown, contentType: "json" as const })));
         for (const r of rows) this.sql.exec("DELETE FROM outbox WHERE id = ?", r.id);
       }
-      const pending = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'mirror_pending'").toArray()[0];
-      if (pending?.v === "1") {
+      if (this.mirrorPending()) {
         const mirrored = Number(this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'mirrored_seq'").toArray()[0]?.v ?? 0);
         const state = this.require();
         const newEvents = this.sql

@@ -26,7 +26,6 @@
  */
 import * as asn1js from "asn1js";
 import {
-  decodePDFRawStream,
   PDFArray,
   PDFContext,
   PDFDict,
@@ -35,8 +34,6 @@ import {
   PDFName,
   PDFNumber,
   type PDFObject,
-  PDFObjectParser,
-  PDFRawStream,
   PDFRef,
   PDFString,
 } from "pdf-lib";
@@ -45,8 +42,8 @@ import { appendIncrement } from "./increment";
 import { ecdsaRawToDer, type SealSigner } from "./seal-signer";
 import {
   analyseCrossReference,
-  type CrossReferenceEntry,
   findHeader,
+  ObjectReader,
   StructureError,
   trailerId,
 } from "./structure";
@@ -135,81 +132,6 @@ function serialise(object: PDFObject): string {
 
 // ---------------------------------------------------------------------------
 // Reading a few objects through the cross-reference sections.
-
-class ObjectReader {
-  private readonly streams = new Map<number, { data: Uint8Array; offsets: number[] }>();
-
-  constructor(
-    private readonly bytes: Uint8Array,
-    private readonly base: number,
-    private readonly xref: { get(num: number): CrossReferenceEntry | undefined },
-    private readonly context: PDFContext,
-  ) {}
-
-  lookup(ref: PDFRef): PDFObject | undefined {
-    const entry = this.xref.get(ref.objectNumber);
-    if (!entry) return undefined;
-    if (entry.type === "offset") {
-      if (entry.generation !== ref.generationNumber) return undefined;
-      return this.parseAt(this.base + entry.offset, ref.objectNumber, ref.generationNumber);
-    }
-    if (ref.generationNumber !== 0) return undefined;
-    const stream = this.objectStream(entry.stream);
-    const start = stream.offsets[entry.index];
-    if (start === undefined) throw new SealError(`object ${ref.objectNumber} is missing from its object stream`);
-    return PDFObjectParser.forBytes(stream.data.subarray(start), this.context).parseObject();
-  }
-
-  resolve(object: PDFObject | undefined): PDFObject | undefined {
-    return object instanceof PDFRef ? this.lookup(object) : object;
-  }
-
-  dict(ref: PDFRef, what: string): PDFDict {
-    const object = this.lookup(ref);
-    if (!(object instanceof PDFDict)) throw new SealError(`the ${what} (${ref.toString()}) is not a dictionary`);
-    return object;
-  }
-
-  private parseAt(at: number, num: number, gen: number): PDFObject {
-    const head = /^[\0\t\n\f\r ]*(\d{1,10})[\0\t\n\f\r ]+(\d{1,5})[\0\t\n\f\r ]*obj(?![A-Za-z])/.exec(
-      latin(this.bytes, at, at + 48),
-    );
-    if (!head || Number(head[1]) !== num || Number(head[2]) !== gen) {
-      throw new SealError(`object ${num} ${gen} is not where the cross-reference table says`);
-    }
-    return PDFObjectParser.forBytes(this.bytes.subarray(at + head[0].length), this.context).parseObject();
-  }
-
-  private objectStream(num: number): { data: Uint8Array; offsets: number[] } {
-    const cached = this.streams.get(num);
-    if (cached) return cached;
-    const entry = this.xref.get(num);
-    if (!entry || entry.type !== "offset") throw new SealError(`object stream ${num} not found`);
-    const stream = this.parseAt(this.base + entry.offset, num, entry.generation);
-    if (!(stream instanceof PDFRawStream)) throw new SealError(`object ${num} is not an object stream`);
-    const count = stream.dict.lookup(PDFName.of("N"));
-    const first = stream.dict.lookup(PDFName.of("First"));
-    if (!(count instanceof PDFNumber) || !(first instanceof PDFNumber)) throw new SealError(`object stream ${num} lacks /N or /First`);
-    const data = decodePDFRawStream(stream).decode();
-    const numbers = latin(data, 0, first.asNumber()).trim().split(/[\0\t\n\f\r ]+/).map(Number);
-    const offsets: number[] = [];
-    for (let i = 0; i < count.asNumber(); i++) {
-      const offset = numbers[2 * i + 1];
-      if (offset === undefined || !Number.isInteger(offset)) throw new SealError(`object stream ${num} has a bad header`);
-      offsets.push(first.asNumber() + offset);
-    }
-    const parsed = { data, offsets };
-    this.streams.set(num, parsed);
-    return parsed;
-  }
-}
-
-function latin(bytes: Uint8Array, start: number, end: number): string {
-  let s = "";
-  const stop = Math.min(end, bytes.length);
-  for (let i = Math.max(0, start); i < stop; i++) s += String.fromCharCode(bytes[i]!);
-  return s;
-}
 
 /** The reference of the first page, walking down the page tree. */
 function firstPage(reader: ObjectReader, catalog: PDFDict): PDFRef {

@@ -203,42 +203,11 @@ function xrefStreamEntries(
   stream: PDFRawStream,
   compressed?: Array<[number, number, number]>,
 ): Array<[number, number, number]> {
-  const dict = stream.dict;
-  const widths = dict.lookup(PDFName.of("W"));
-  if (!(widths instanceof PDFArray) || widths.size() !== 3) throw new StructureError("bad /W");
-  const w = widths.asArray().map((n) => (n instanceof PDFNumber ? n.asNumber() : -1));
-  if (w.some((n) => n < 0 || n > 8)) throw new StructureError("bad /W");
-  const [w0, w1, w2] = w as [number, number, number];
-  const rowLength = w0 + w1 + w2;
-  if (rowLength === 0) throw new StructureError("bad /W");
-
-  const size = numberIn(dict, "Size") ?? 0;
-  const index = dict.lookup(PDFName.of("Index"));
-  const subsections: Array<[number, number]> = [];
-  if (index instanceof PDFArray) {
-    const values = index.asArray().map((n) => (n instanceof PDFNumber ? n.asNumber() : -1));
-    for (let i = 0; i + 1 < values.length; i += 2) subsections.push([values[i]!, values[i + 1]!]);
-    if (values.length % 2 !== 0 || values.some((n) => n < 0)) throw new StructureError("bad /Index");
-  } else {
-    subsections.push([0, size]);
-  }
-
-  const data = unpredict(decodePDFRawStream(stream).decode(), dict, rowLength);
-  const field = (at: number, width: number) => {
-    let value = 0;
-    for (let i = 0; i < width; i++) value = value * 256 + data[at + i]!;
-    return value;
-  };
   const entries: Array<[number, number, number]> = [];
-  let at = 0;
-  for (const [first, count] of subsections) {
-    for (let i = 0; i < count; i++, at += rowLength) {
-      if (at + rowLength > data.length) throw new StructureError("xref stream shorter than its /Index");
-      const type = w0 === 0 ? 1 : field(at, w0);
-      if (type === 1) entries.push([first + i, field(at + w0 + w1, w2), field(at + w0, w1)]);
-      else if (type === 2) compressed?.push([first + i, field(at + w0, w1), field(at + w0 + w1, w2)]);
-    }
-  }
+  visitStreamRows(stream.dict, decodePDFRawStream(stream).decode(), (num, type, first, second) => {
+    if (type === 1) entries.push([num, second, first]);
+    else if (type === 2) compressed?.push([num, first, second]);
+  });
   return entries;
 }
 
@@ -637,7 +606,7 @@ function visitTableSection(bytes: Uint8Array, at: number, context: PDFContext, v
   return { kind: "table", trailer };
 }
 
-/** xrefStreamEntries, visiting entries instead of collecting them (same checks, same errors). */
+/** The rows of a cross-reference stream, handed to visit one by one (xrefStreamEntries collects them). */
 function visitStreamRows(dict: PDFDict, decoded: Uint8Array, visit: EntryVisitor): void {
   const widths = dict.lookup(PDFName.of("W"));
   if (!(widths instanceof PDFArray) || widths.size() !== 3) throw new StructureError("bad /W");

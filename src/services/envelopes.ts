@@ -52,10 +52,8 @@ export async function createEnvelopeFromUpload(
   if (input.file.size > uploadLimits.maxBytes) throw new DomainError("pdf_too_large", "The file is too large");
   const bytes = new Uint8Array(await input.file.arrayBuffer());
   const { pages } = await inspectPdf(bytes, uploadLimits);
-  const documentId = newId("doc");
-  const envelopeId = newId("env");
   const document = await storeNewDocument(env, db, {
-    id: documentId,
+    id: newId("doc"),
     orgId: user.orgId,
     ownerId: user.id,
     kind: "original",
@@ -63,24 +61,13 @@ export async function createEnvelopeFromUpload(
     bytes,
     pages,
   });
-  await command(
-    envelopeStub(env, envelopeId).create(
-      {
-        id: envelopeId,
-        orgId: user.orgId,
-        ownerId: user.id,
-        sender: { name: user.name, email: user.email, locale: user.locale },
-        title: input.title,
-        message: input.message,
-        document: { id: document.id, sha256: document.sha256, pages, size: document.size, filename: document.filename },
-        signingOrder: input.order,
-        timeZone: "Europe/Oslo",
-        createdAt: new Date().toISOString(),
-      },
-      senderActor(user),
-    ),
-  );
-  return envelopeId;
+  return createDraftEnvelope(env, user, {
+    title: input.title,
+    message: input.message,
+    order: input.order,
+    envelopeId: newId("env"),
+    document: { id: document.id, sha256: document.sha256, pages, size: document.size, filename: document.filename },
+  });
 }
 
 /**
