@@ -1,3 +1,9 @@
+import { builderEn } from "./sections/builder";
+import { dashboardEn } from "./sections/dashboard";
+import { apiEn } from "./sections/api";
+import { accountEn } from "./sections/account";
+import { documentsEn } from "./sections/documents";
+
 export const en = {
   "app.name": "Pactly",
   "app.tagline": "Send agreements for signature. Accessible, private and verifiable.",
@@ -528,4 +534,9 @@ export const en = {
   "agreement.nda.penalty": "Agreed penalty per breach",
   "agreement.nda.penalty.hint": "In kroner. Leave it empty to claim only the actual loss.",
   "sign.agreement.intro": "The agreement is shown below as text. It says the same as the PDF, which is what you sign.",
+  ...builderEn,
+  ...dashboardEn,
+  ...apiEn,
+  ...accountEn,
+  ...documentsEn,
 } as const;

@@ -1,4 +1,9 @@
 import type { en } from "./en";
+import { builderNb } from "./sections/builder";
+import { dashboardNb } from "./sections/dashboard";
+import { apiNb } from "./sections/api";
+import { accountNb } from "./sections/account";
+import { documentsNb } from "./sections/documents";
 
 export const nb: Record<keyof typeof en, string> = {
   "app.name": "Pactly",
@@ -530,4 +535,9 @@ export const nb: Record<keyof typeof en, string> = {
   "agreement.nda.penalty": "Avtalt bot per brudd",
   "agreement.nda.penalty.hint": "I kroner. La feltet stå tomt for bare å kunne kreve det faktiske tapet.",
   "sign.agreement.intro": "Avtalen vises nedenfor som tekst. Den sier det samme som PDF-en, som er det du signerer.",
+  ...builderNb,
+  ...dashboardNb,
+  ...apiNb,
+  ...accountNb,
+  ...documentsNb,
 };

@@ -3,7 +3,7 @@
  * send, cancel, list, and read documents. Every lookup is scoped to the sender's
  * organisation and answers "not found" for anything else, so ids reveal nothing.
  */
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Actor, EnvelopeState, RequestContext } from "../domain/envelope";
 import { newId } from "../domain/encoding";
@@ -15,7 +15,7 @@ import type { Env } from "../env";
 import { inspectPdf } from "../pdf/inspect";
 import type { Db } from "../storage/db";
 import { findDocument } from "../storage/documents";
-import { envelopes, recipients } from "../storage/schema";
+import { envelopes } from "../storage/schema";
 import type { SessionUser } from "./accounts";
 import { readDocument, storeNewDocument } from "./documents";
 import { command, envelopeStub } from "./envelope-stub";
@@ -102,35 +102,6 @@ export async function createDraftEnvelope(
 function safeFilename(name: string): string {
   const cleaned = name.replace(/[^\p{L}\p{N} ._()-]/gu, "_").slice(-120).trim();
   return cleaned.length > 0 ? cleaned : "document.pdf";
-}
-
-export type EnvelopeListItem = { id: string; title: string; status: string; createdAt: string; signers: number; signed: number; finalising: boolean };
-
-export async function listEnvelopes(db: Db, user: SessionUser): Promise<EnvelopeListItem[]> {
-  const rows = await db
-    .select()
-    .from(envelopes)
-    .where(and(eq(envelopes.orgId, user.orgId), eq(envelopes.ownerId, user.id)))
-    .orderBy(desc(envelopes.createdAt))
-    .limit(100);
-  if (rows.length === 0) return [];
-  const people = await db
-    .select({ envelopeId: recipients.envelopeId, role: recipients.role, status: recipients.status })
-    .from(recipients)
-    .where(and(eq(recipients.orgId, user.orgId), inArray(recipients.envelopeId, rows.map((r) => r.id))));
-  return rows.map((r) => {
-    const mine = people.filter((p) => p.envelopeId === r.id && p.role === "signer");
-    const signed = mine.filter((p) => p.status === "signed").length;
-    return {
-      id: r.id,
-      title: r.title,
-      status: r.status,
-      createdAt: r.createdAt,
-      signers: mine.length,
-      signed,
-      finalising: r.status === "sent" && mine.length > 0 && signed === mine.length,
-    };
-  });
 }
 
 /**

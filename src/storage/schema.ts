@@ -140,3 +140,6 @@ export const devOutbox = sqliteTable("dev_outbox", {
   link: text("link"),
   createdAt: text("created_at").notNull(),
 });
+
+export * from "./schema-api";
+export * from "./schema-account";

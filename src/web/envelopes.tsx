@@ -12,7 +12,6 @@ import {
   createEnvelopeFromUpload,
   envelopeEvents,
   envelopeForSender,
-  listEnvelopes,
   newEnvelopeSchema,
   removeSigner,
   sendEnvelope,
@@ -23,7 +22,9 @@ import {
 import { evidenceFilename, serialiseEvidenceBundle } from "../domain/evidence";
 import { database } from "../storage/db";
 import { withIdempotency } from "../storage/idempotency";
-import { EnvelopeListPage, EnvelopePage, NewEnvelopePage } from "../../templates/pages/envelopes";
+import { EnvelopePage, NewEnvelopePage } from "../../templates/pages/envelopes";
+import { EnvelopeListPage } from "../../templates/pages/envelope-list";
+import { listEnvelopes } from "../services/envelope-list";
 import type { FieldErrors, Values } from "../../templates/view";
 import type { AppEnv } from "./context";
 import { clientInfo, fieldErrors, stringFields, view } from "./helpers";

@@ -1,54 +1,10 @@
 import { formatBytes, formatDateTime, type MessageKey } from "../../src/i18n";
 import type { EnvelopeState } from "../../src/domain/envelope";
 import type { ChainedEvent } from "../../src/domain/event-chain";
-import type { EnvelopeListItem } from "../../src/services/envelopes";
+import { StatusTag } from "../components/status-tag";
 import { Button, CsrfField, ErrorSummary, FileField, Radios, TextArea, TextField } from "../components/form";
 import { Layout } from "../layout";
 import type { FieldErrors, Values, View } from "../view";
-
-function StatusTag({ view, status, finalising }: { view: View; status: string; finalising?: boolean }) {
-  const key = (finalising ? "status.finalising" : `status.${status}`) as MessageKey;
-  return <strong class={`tag tag--${finalising ? "finalising" : status}`}>{view.t(key)}</strong>;
-}
-
-export function EnvelopeListPage({ view, items }: { view: View; items: EnvelopeListItem[] }) {
-  const { t, locale } = view;
-  return (
-    <Layout view={view} title={t("envelopes.title")}>
-      <h1>{t("envelopes.title")}</h1>
-      <p>
-        <a class="button button--primary" href="/envelopes/new">{t("envelopes.new")}</a>
-        <a class="button button--secondary" href="/agreements">{t("envelopes.fromTemplate")}</a>
-      </p>
-      {items.length === 0 ? (
-        <p>{t("envelopes.empty")}</p>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t("envelopes.col.title")}</th>
-                <th scope="col">{t("envelopes.col.status")}</th>
-                <th scope="col">{t("envelopes.col.signers")}</th>
-                <th scope="col">{t("envelopes.col.created")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((e) => (
-                <tr>
-                  <td><a href={`/envelopes/${e.id}`}>{e.title}</a></td>
-                  <td><StatusTag view={view} status={e.status} finalising={e.finalising} /></td>
-                  <td>{t("envelopes.signedOf", { signed: e.signed, total: e.signers })}</td>
-                  <td>{formatDateTime(locale, e.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </Layout>
-  );
-}
 
 export function NewEnvelopePage({ view, values = {}, errors = {}, idempotencyKey }: { view: View; values?: Values; errors?: FieldErrors; idempotencyKey: string }) {
   const { t } = view;

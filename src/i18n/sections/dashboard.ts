@@ -1,0 +1,9 @@
+/**
+ * Strings for one area of the product, kept in their own file so areas can grow apart.
+ * English first; the Norwegian table is typed against it, so a missing translation fails the typecheck.
+ */
+export const dashboardEn = {
+} as const;
+
+export const dashboardNb: Record<keyof typeof dashboardEn, string> = {
+};
