@@ -8,7 +8,9 @@ import { apiRoutes } from "./api";
 import { problem } from "./api/problem";
 import { DomainError } from "./domain/errors";
 import type { MessageKey } from "./i18n";
+import { accountRoutes } from "./web/account";
 import { agreementRoutes } from "./web/agreements";
+import { apiDocsRoutes, apiKeyRoutes } from "./web/api-keys";
 import { authRoutes } from "./web/auth";
 import type { AppEnv } from "./web/context";
 import { devRoutes } from "./web/dev";
@@ -34,11 +36,14 @@ export function createApp() {
   app.use("*", csrf());
   app.use("*", session());
   app.route("/", authRoutes);
+  app.route("/account", accountRoutes);
   app.route("/envelopes", envelopeRoutes);
   app.route("/agreements", agreementRoutes);
   app.route("/", signingRoutes);
   app.route("/verify", verifyRoutes);
   app.route("/dev", devRoutes);
+  app.route("/settings/api-keys", apiKeyRoutes);
+  app.route("/docs/api", apiDocsRoutes);
 
   app.notFound((c) => errorResponse(c, new DomainError("not_found")));
   app.onError((error, c) => errorResponse(c, error));
@@ -51,6 +56,8 @@ const pages: Partial<Record<string, [MessageKey, MessageKey]>> = {
   csrf_failed: ["error.csrf.title", "error.csrf.body"],
   rate_limited: ["error.rateLimited.title", "error.rateLimited.body"],
   forbidden: ["error.forbidden.title", "error.notFound.body"],
+  email_unverified: ["account.unverified.title", "account.unverified.body"],
+  decryption_failed: ["documents.unreadable.title", "documents.unreadable.body"],
 };
 
 /** People get a page that says what to do; the detail goes to the log, never to the page. */

@@ -17,6 +17,8 @@ export type Env = {
   AUTH_LIMITER: RateLimit;
   /** Workers Rate Limiting binding for signing-link lookups (30 per minute per address). */
   LINK_LIMITER: RateLimit;
+  /** Workers Rate Limiting binding for the JSON API (100 per minute per API key and per address). */
+  API_LIMITER: RateLimit;
   /** Static assets (CSS, htmx, favicon). */
   ASSETS: Fetcher;
 

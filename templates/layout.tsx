@@ -1,6 +1,7 @@
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { CSRF_FIELD } from "../src/web/middleware/csrf";
+import { UnverifiedBanner } from "./components/unverified-banner";
 import type { View } from "./view";
 
 export const HTMX_SRC = "/htmx-2.0.11.min.js";
@@ -47,6 +48,8 @@ export function Layout({ view, title, hasErrors, htmx, scripts = [], children }:
                   <>
                     <li><a href="/envelopes">{t("nav.envelopes")}</a></li>
                     <li><a href="/envelopes/new">{t("nav.new")}</a></li>
+                    <li><a href="/settings/api-keys">{t("nav.apiKeys")}</a></li>
+                    <li><a href="/account">{t("account.nav")}</a></li>
                     <li>
                       <form method="post" action="/logout" class="inline">
                         <input type="hidden" name={CSRF_FIELD} value={view.csrf} />
@@ -71,10 +74,11 @@ export function Layout({ view, title, hasErrors, htmx, scripts = [], children }:
           </div>
         </header>
         <main id="main" class="width" tabindex={-1}>
+          {view.user && !view.user.emailVerified ? <UnverifiedBanner view={view} /> : null}
           {children}
         </main>
         <footer class="site-footer">
-          <div class="width"><p>{t("layout.footer")}</p></div>
+          <div class="width"><p>{t("layout.footer")}</p><p><a href="/docs/api">{t("footer.apiReference")}</a></p></div>
         </footer>
       </body>
     </html>

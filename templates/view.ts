@@ -6,7 +6,7 @@ export type View = {
   locale: Locale;
   nonce: string;
   csrf: string;
-  user: { name: string } | null;
+  user: { name: string; emailVerified: boolean } | null;
   /** The current path, for the language links. */
   path: string;
 };

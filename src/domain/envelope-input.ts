@@ -41,6 +41,48 @@ export function isTimeZone(value: string): boolean {
 
 export const timeZoneSchema = z.string().trim().refine(isTimeZone, "builder.error.timeZone");
 
+/** The zones offered in the builder's list: every Nordic one, UTC and common ones elsewhere. */
+export const commonTimeZones: readonly string[] = [
+  "Europe/Oslo",
+  "Europe/Stockholm",
+  "Europe/Copenhagen",
+  "Europe/Helsinki",
+  "Atlantic/Reykjavik",
+  "Atlantic/Faroe",
+  "Europe/Mariehamn",
+  "Arctic/Longyearbyen",
+  "America/Nuuk",
+  "UTC",
+  "Europe/London",
+  "Europe/Dublin",
+  "Europe/Lisbon",
+  "Europe/Amsterdam",
+  "Europe/Berlin",
+  "Europe/Paris",
+  "Europe/Madrid",
+  "Europe/Rome",
+  "Europe/Warsaw",
+  "Europe/Tallinn",
+  "Europe/Riga",
+  "Europe/Vilnius",
+  "Europe/Kyiv",
+  "Europe/Istanbul",
+  "America/New_York",
+  "America/Chicago",
+  "America/Los_Angeles",
+  "America/Sao_Paulo",
+  "Asia/Dubai",
+  "Asia/Kolkata",
+  "Asia/Singapore",
+  "Asia/Tokyo",
+  "Australia/Sydney",
+].filter(isTimeZone);
+
+/** The list to offer, with the zone already chosen first if it is not a common one. */
+export function timeZoneChoices(current?: string): string[] {
+  return current && !commonTimeZones.includes(current) && isTimeZone(current) ? [current, ...commonTimeZones] : [...commonTimeZones];
+}
+
 export const recipientInputSchema = z
   .object({
     name: z.string({ error: "envelope.add.error.name" }).trim().min(1, "envelope.add.error.name").max(200, "envelope.add.error.name"),

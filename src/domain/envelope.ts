@@ -26,6 +26,8 @@ export type Recipient = {
   id: string;
   name: string;
   email: string;
+  /** E.164, for SMS codes; null when not given. */
+  phone: string | null;
   role: RecipientRole;
   method: IdentificationMethod;
   order: number;
@@ -36,6 +38,8 @@ export type Recipient = {
    * with the completed copy); the tokens themselves are never stored.
    */
   linkHashes: string[];
+  /** When the newest invitation or reminder was queued: manual reminders wait an hour after it. */
+  lastInvitedAt: string | null;
   openedAt: string | null;
   signedAt: string | null;
   declinedAt: string | null;
@@ -73,7 +77,10 @@ export type EnvelopeState = {
   };
   status: EnvelopeStatus;
   signingOrder: SigningOrder;
+  /** IANA zone for the expiry date and the local times on the certificate. */
   timeZone: string;
+  /** Days between automatic reminders; 0 turns them off. */
+  reminderEveryDays: number;
   createdAt: string;
   sentAt: string | null;
   expiresAt: string | null;
@@ -97,7 +104,12 @@ export const eventTypes = [
   "envelope_created",
   "recipient_added",
   "recipient_removed",
+  "recipient_moved",
+  "draft_updated",
   "envelope_sent",
+  "reminder_requested",
+  "invitation_resent",
+  "recipient_email_corrected",
   "invitation_queued",
   "document_viewed",
   "recipient_opened",
@@ -123,14 +135,16 @@ export type EventDraft = {
 };
 
 export type Intent =
-  | { kind: "invite"; recipientId: string }
+  | { kind: "invite"; recipientId: string; reminder?: boolean }
   | { kind: "finalise" }
   | { kind: "completed"; recipientId: string }
   | { kind: "declined"; declinedBy: string };
 
 export type Transition = { state: EnvelopeState; events: EventDraft[]; intents: Intent[] };
 
-export const limits = { maxRecipients: 50, defaultExpiryDays: 30 } as const;
+export const limits = { maxRecipients: 50, defaultExpiryDays: 30, defaultReminderEveryDays: 3 } as const;
+/** A signer gets at most one manual reminder or resent invitation per hour. */
+export const REMIND_INTERVAL_MS = 3600_000;
 /** Reminders and resends add links; only the newest few stay valid. */
 const maxLinksPerRecipient = 5;
 
@@ -140,8 +154,12 @@ export function isTerminal(status: EnvelopeStatus): boolean {
   return terminal.has(status);
 }
 
-function fail(message: string): never {
-  throw new DomainError("invalid_transition", message);
+/**
+ * A refusal: the action is not possible in this state. `reason` is a stable code the
+ * pages translate; the message is for logs and the API.
+ */
+function fail(message: string, reason?: string, extra: Record<string, unknown> = {}): never {
+  throw new DomainError("invalid_transition", message, reason ? { reason, ...extra } : undefined);
 }
 
 function event(
@@ -180,12 +198,27 @@ export const signers = (state: EnvelopeState): Recipient[] =>
 
 export type CreateInput = Omit<
   EnvelopeState,
-  "status" | "sentAt" | "endedAt" | "finalisation" | "signedDocument" | "recipients" | "version" | "expiresAt"
->;
+  "status" | "sentAt" | "endedAt" | "finalisation" | "signedDocument" | "recipients" | "version" | "expiresAt" | "reminderEveryDays"
+> & { reminderEveryDays?: number };
+
+/**
+ * State as stored by an earlier version of Pactly, brought up to the current shape:
+ * fields added later get their defaults, so old Durable Objects keep working.
+ */
+export function upgradeState(stored: EnvelopeState): EnvelopeState {
+  const old = stored as Partial<EnvelopeState> & EnvelopeState;
+  return {
+    ...old,
+    timeZone: old.timeZone ?? "Europe/Oslo",
+    reminderEveryDays: old.reminderEveryDays ?? limits.defaultReminderEveryDays,
+    recipients: old.recipients.map((r) => ({ ...r, phone: r.phone ?? null, lastInvitedAt: r.lastInvitedAt ?? null })),
+  };
+}
 
 export function createEnvelope(input: CreateInput, actor: Actor): Transition {
   const state: EnvelopeState = {
     ...input,
+    reminderEveryDays: input.reminderEveryDays ?? limits.defaultReminderEveryDays,
     status: "draft",
     sentAt: null,
     expiresAt: null,
@@ -212,10 +245,23 @@ export function createEnvelope(input: CreateInput, actor: Actor): Transition {
   };
 }
 
-export type NewRecipient = Pick<Recipient, "id" | "name" | "email" | "role" | "method" | "locale">;
+/** A draft and its first recipients as one transition (the API's one-step create). */
+export function createWithRecipients(input: CreateInput, recipients: NewRecipient[], actor: Actor): Transition {
+  const created = createEnvelope(input, actor);
+  let state = created.state;
+  const events = [...created.events];
+  for (const r of recipients) {
+    const added = addRecipient(state, r, actor, input.createdAt);
+    state = added.state;
+    events.push(...added.events);
+  }
+  return { state, events, intents: [] };
+}
+
+export type NewRecipient = Pick<Recipient, "id" | "name" | "email" | "role" | "method" | "locale"> & { phone?: string | null };
 
 export function addRecipient(state: EnvelopeState, input: NewRecipient, actor: Actor, at: string): Transition {
-  if (state.status !== "draft") fail("Recipients can only be added to a draft");
+  if (state.status !== "draft") fail("Recipients can only be added to a draft", "not_draft");
   if (state.recipients.length >= limits.maxRecipients) {
     throw new DomainError("validation_failed", `An envelope has at most ${limits.maxRecipients} recipients`, { reason: "too_many_recipients" });
   }
@@ -223,12 +269,19 @@ export function addRecipient(state: EnvelopeState, input: NewRecipient, actor: A
   if (state.recipients.some((r) => r.email === email)) {
     throw new DomainError("validation_failed", "This email address is already a recipient", { reason: "duplicate_email" });
   }
+  if (input.method === "sms_otp" && !input.phone) {
+    throw new DomainError("validation_failed", "A signer who identifies by SMS needs a phone number", { reason: "phone_required" });
+  }
   const recipient: Recipient = {
     ...input,
     email,
+    phone: input.phone ?? null,
+    // Someone who only gets a copy never identifies.
+    method: input.role === "cc" ? "email_link" : input.method,
     order: state.recipients.length + 1,
     status: "pending",
     linkHashes: [],
+    lastInvitedAt: null,
     openedAt: null,
     signedAt: null,
     declinedAt: null,
@@ -239,13 +292,13 @@ export function addRecipient(state: EnvelopeState, input: NewRecipient, actor: A
   };
   return {
     state: next(state, { recipients: [...state.recipients, recipient] }),
-    events: [event("recipient_added", at, actor, { recipientId: input.id, data: { role: input.role } })],
+    events: [event("recipient_added", at, actor, { recipientId: input.id, data: { role: recipient.role, method: recipient.method } })],
     intents: [],
   };
 }
 
 export function removeRecipient(state: EnvelopeState, recipientId: string, actor: Actor, at: string): Transition {
-  if (state.status !== "draft") fail("Recipients can only be removed from a draft");
+  if (state.status !== "draft") fail("Recipients can only be removed from a draft", "not_draft");
   findRecipient(state, recipientId);
   const recipients = state.recipients
     .filter((r) => r.id !== recipientId)
@@ -255,6 +308,45 @@ export function removeRecipient(state: EnvelopeState, recipientId: string, actor
     events: [event("recipient_removed", at, actor, { recipientId })],
     intents: [],
   };
+}
+
+/** Moves a recipient one place up or down; sequential signing follows this order. */
+export function moveRecipient(state: EnvelopeState, recipientId: string, direction: "up" | "down", actor: Actor, at: string): Transition {
+  if (state.status !== "draft") fail("Recipients can only be reordered in a draft", "not_draft");
+  findRecipient(state, recipientId);
+  const list = [...state.recipients].sort((a, b) => a.order - b.order);
+  const from = list.findIndex((r) => r.id === recipientId);
+  const to = direction === "up" ? from - 1 : from + 1;
+  // Already first or last: nothing to do (a double press is harmless).
+  if (to < 0 || to >= list.length) return { state, events: [], intents: [] };
+  [list[from], list[to]] = [list[to]!, list[from]!];
+  const recipients = list.map((r, index) => ({ ...r, order: index + 1 }));
+  return {
+    state: next(state, { recipients }),
+    events: [event("recipient_moved", at, actor, { recipientId, data: { order: to + 1 } })],
+    intents: [],
+  };
+}
+
+export type DraftSettings = Pick<EnvelopeState, "title" | "message" | "signingOrder" | "timeZone" | "reminderEveryDays">;
+
+/** Changes a draft's settings; the event names what changed. */
+export function updateDraft(state: EnvelopeState, settings: DraftSettings, actor: Actor, at: string): Transition {
+  if (state.status !== "draft") fail("Only a draft's settings can be changed", "not_draft");
+  const changed = (Object.keys(settings) as (keyof DraftSettings)[]).filter((k) => settings[k] !== state[k]);
+  if (changed.length === 0) return { state, events: [], intents: [] };
+  const data: EventDraft["data"] = {};
+  for (const k of changed) data[k] = k === "message" ? true : settings[k]; // the message text itself stays out of the chain
+  return {
+    state: next(state, { ...settings }),
+    events: [event("draft_updated", at, actor, { data })],
+    intents: [],
+  };
+}
+
+/** A draft may be deleted (document, rows and object storage); anything sent is cancelled instead. */
+export function assertDeletable(state: EnvelopeState): void {
+  if (state.status !== "draft") fail(`An envelope that is ${state.status} cannot be deleted; cancel it instead`, "not_draft");
 }
 
 /** The signers whose turn it is: all in parallel; the first unsigned one in sequence. */
@@ -269,8 +361,8 @@ export function send(
   input: { actor: Actor; at: string; expiresAt: string; context: RequestContext },
 ): Transition {
   if (state.status === "sent") return { state, events: [], intents: [] }; // pressing Send twice is harmless
-  if (state.status !== "draft") fail(`An envelope that is ${state.status} cannot be sent`);
-  if (signers(state).length === 0) throw new DomainError("validation_failed", "Add at least one signer before sending");
+  if (state.status !== "draft") fail(`An envelope that is ${state.status} cannot be sent`, "not_draft");
+  if (signers(state).length === 0) throw new DomainError("validation_failed", "Add at least one signer before sending", { reason: "no_signers" });
   if (input.expiresAt <= input.at) throw new DomainError("validation_failed", "The expiry must be in the future");
   const sent = next(state, { status: "sent", sentAt: input.at, expiresAt: input.expiresAt });
   const due = signersDue(sent);
@@ -291,14 +383,107 @@ export function send(
  * while the envelope is out, or with the completion message, when links lead to the
  * signed copy. Earlier links keep working; the envelope's state decides what they show.
  */
-export function issueLink(state: EnvelopeState, recipientId: string, tokenHash: string, at: string): Transition {
+export function issueLink(state: EnvelopeState, recipientId: string, tokenHash: string, at: string, opts: { reminder?: boolean } = {}): Transition {
   const recipient = findRecipient(state, recipientId);
   if (state.status !== "sent" && state.status !== "completed") fail("Links are only issued while the envelope is out or completed");
-  const status: RecipientStatus = recipient.status === "pending" ? "notified" : recipient.status;
+  const inviting = state.status === "sent";
+  const status: RecipientStatus = recipient.status === "pending" && inviting ? "notified" : recipient.status;
   return {
-    state: next(state, { recipients: withRecipient(state, recipientId, { linkHashes: [...recipient.linkHashes, tokenHash].slice(-maxLinksPerRecipient), status }) }),
-    events: state.status === "sent" ? [event("invitation_queued", at, { kind: "system" }, { recipientId })] : [],
+    state: next(state, {
+      recipients: withRecipient(state, recipientId, {
+        linkHashes: [...recipient.linkHashes, tokenHash].slice(-maxLinksPerRecipient),
+        status,
+        ...(inviting ? { lastInvitedAt: at } : {}),
+      }),
+    }),
+    events: inviting ? [event("invitation_queued", at, { kind: "system" }, { recipientId, data: opts.reminder ? { reminder: true } : {} })] : [],
     intents: [],
+  };
+}
+
+/** Sender actions on an envelope that is out: only while sent and before completion is decided. */
+function requireOut(state: EnvelopeState, action: string): void {
+  if (state.status !== "sent") fail(`An envelope that is ${state.status} cannot ${action}`, "not_sent");
+  if (state.finalisation !== "none") fail("Every signer has signed; the envelope is being completed", "finalising");
+}
+
+/** When this signer may next be reminded; null if now. */
+function tooSoon(recipient: Recipient, at: string): string | null {
+  if (!recipient.lastInvitedAt) return null;
+  const allowed = Date.parse(recipient.lastInvitedAt) + REMIND_INTERVAL_MS;
+  return allowed > Date.parse(at) ? new Date(allowed).toISOString() : null;
+}
+
+/**
+ * Reminds every signer whose turn it is and who has not signed, each with a fresh link.
+ * Signers invited or reminded within the hour are skipped; if that is everyone, refused.
+ */
+export function remind(state: EnvelopeState, input: { actor: Actor; at: string; context: RequestContext }): Transition {
+  requireOut(state, "send reminders");
+  const due = signersDue(state);
+  const ready = due.filter((r) => tooSoon(r, input.at) === null);
+  if (ready.length === 0) {
+    const retryAt = due.map((r) => tooSoon(r, input.at)!).sort()[0]!;
+    fail("Everyone who has not signed was invited or reminded less than an hour ago", "remind_too_soon", { retryAt });
+  }
+  return {
+    state: next(state, {}),
+    events: [event("reminder_requested", input.at, input.actor, { ...input.context, data: { recipients: ready.length } })],
+    intents: ready.map((r) => ({ kind: "invite", recipientId: r.id, reminder: true })),
+  };
+}
+
+/** A fresh invitation for one signer whose turn it is, at most once an hour. */
+export function resendInvitation(state: EnvelopeState, input: { recipientId: string; actor: Actor; at: string; context: RequestContext }): Transition {
+  requireOut(state, "resend invitations");
+  const recipient = findRecipient(state, input.recipientId);
+  if (recipient.role !== "signer") fail("Only signers get invitations", "not_signer");
+  if (recipient.status === "signed" || recipient.status === "declined") fail(`This signer has already ${recipient.status}`, "already_done");
+  if (!signersDue(state).some((r) => r.id === recipient.id)) fail("It is not this signer's turn yet", "not_their_turn");
+  const retryAt = tooSoon(recipient, input.at);
+  if (retryAt) fail("This signer was invited or reminded less than an hour ago", "resend_too_soon", { retryAt });
+  return {
+    state: next(state, {}),
+    events: [event("invitation_resent", input.at, input.actor, { recipientId: recipient.id, ...input.context })],
+    intents: [{ kind: "invite", recipientId: recipient.id }],
+  };
+}
+
+/** Whether a recipient's address may still be corrected: out for signing, and they have not opened it. */
+export function canCorrectEmail(state: EnvelopeState, recipient: Recipient): boolean {
+  return state.status === "sent" && state.finalisation === "none" && (recipient.status === "pending" || recipient.status === "notified");
+}
+
+/**
+ * Corrects the address of a recipient who has not opened the envelope: every earlier link
+ * dies, and if it is their turn they get a fresh invitation at the new address.
+ */
+export function correctEmail(
+  state: EnvelopeState,
+  input: { recipientId: string; email: string; actor: Actor; at: string; context: RequestContext },
+): Transition {
+  requireOut(state, "have addresses corrected");
+  const recipient = findRecipient(state, input.recipientId);
+  if (!canCorrectEmail(state, recipient)) fail("The address can only be corrected before the recipient has opened the envelope", "already_opened");
+  const email = input.email.trim().toLowerCase();
+  if (email === recipient.email) throw new DomainError("validation_failed", "That is already their address", { reason: "same_email" });
+  if (state.recipients.some((r) => r.email === email)) {
+    throw new DomainError("validation_failed", "This email address is already a recipient", { reason: "duplicate_email" });
+  }
+  const corrected = next(state, {
+    recipients: withRecipient(state, recipient.id, { email, linkHashes: [], status: "pending", lastInvitedAt: null }),
+  });
+  const due = signersDue(corrected).some((r) => r.id === recipient.id);
+  return {
+    state: corrected,
+    events: [
+      event("recipient_email_corrected", input.at, input.actor, {
+        recipientId: recipient.id,
+        ...input.context,
+        data: { from: recipient.email, to: email },
+      }),
+    ],
+    intents: recipient.role === "signer" && due ? [{ kind: "invite", recipientId: recipient.id }] : [],
   };
 }
 
@@ -307,7 +492,7 @@ function requireActiveSigner(state: EnvelopeState, recipientId: string): Recipie
   if (state.status !== "sent") fail(`This envelope is ${state.status}`);
   if (recipient.role !== "signer") fail("Only signers can act on an envelope");
   if (recipient.status === "signed" || recipient.status === "declined") fail(`This signer has already ${recipient.status}`);
-  if (!signersDue(state).some((r) => r.id === recipientId)) fail("It is not this signer's turn yet");
+  if (!signersDue(state).some((r) => r.id === recipientId)) fail("It is not this signer's turn yet", "not_their_turn");
   return recipient;
 }
 
@@ -418,13 +603,19 @@ export function decline(
   };
 }
 
+export const MAX_CANCEL_REASON = 500;
+
 export function cancel(state: EnvelopeState, input: { actor: Actor; reason: string; at: string; context: RequestContext }): Transition {
   if (state.status === "cancelled") return { state, events: [], intents: [] };
-  if (state.status !== "sent" && state.status !== "draft") fail(`An envelope that is ${state.status} cannot be cancelled`);
-  if (state.finalisation !== "none") fail("Every signer has signed; the envelope is being completed");
+  if (state.status !== "sent" && state.status !== "draft") fail(`An envelope that is ${state.status} cannot be cancelled`, "not_cancellable");
+  if (state.finalisation !== "none") fail("Every signer has signed; the envelope is being completed", "finalising");
+  const reason = input.reason.trim();
+  if (reason.length === 0 || reason.length > MAX_CANCEL_REASON) {
+    throw new DomainError("validation_failed", `Give a reason of at most ${MAX_CANCEL_REASON} characters`, { field: "reason" });
+  }
   return {
     state: next(state, { status: "cancelled", endedAt: input.at }),
-    events: [event("envelope_cancelled", input.at, input.actor, { ...input.context, data: { reason: input.reason } })],
+    events: [event("envelope_cancelled", input.at, input.actor, { ...input.context, data: { reason } })],
     intents: [],
   };
 }

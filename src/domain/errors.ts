@@ -12,6 +12,7 @@ export const errorStatus = {
   pdf_too_many_pages: 422,
   unauthenticated: 401,
   forbidden: 403,
+  email_unverified: 403,
   csrf_failed: 403,
   not_found: 404,
   conflict: 409,

@@ -4,7 +4,8 @@
  */
 import { z } from "zod";
 
-const base = { v: z.literal(1), id: z.string().min(8).max(100), envelopeId: z.string().min(1), orgId: z.string().min(1) };
+const common = { v: z.literal(1), id: z.string().min(8).max(100), orgId: z.string().min(1) };
+const base = { ...common, envelopeId: z.string().min(1) };
 const locale = z.enum(["en", "nb"]);
 
 export const inviteMessage = z.object({
@@ -19,6 +20,8 @@ export const inviteMessage = z.object({
   message: z.string(),
   /** The signing-link token: it exists only here and in the email, never in storage. */
   token: z.string().min(22),
+  /** A reminder of an invitation already sent (optional: older messages have none). */
+  reminder: z.boolean().optional(),
 });
 
 export const finaliseMessage = z.object({ ...base, type: z.literal("finalise") });
@@ -45,6 +48,37 @@ export const declinedMessage = z.object({
   reason: z.string(),
 });
 
-export const queueMessage = z.discriminatedUnion("type", [inviteMessage, finaliseMessage, completedMessage, declinedMessage]);
+/** Account mails concern a user, not an envelope: sent to `to` in the user's language. */
+const accountBase = { ...common, userId: z.string().min(1), to: z.email(), name: z.string(), locale };
+
+/** A single-use link that confirms an address: at sign-up, or the new address of an email change. */
+export const verifyEmailMessage = z.object({
+  ...accountBase,
+  type: z.literal("verify_email"),
+  purpose: z.enum(["signup", "change"]),
+  /** The link's token: it exists only here and in the email; storage holds its hash. */
+  token: z.string().min(22),
+});
+
+export const passwordResetMessage = z.object({ ...accountBase, type: z.literal("password_reset"), token: z.string().min(22) });
+
+/** Tells the account's (old) address that something security-relevant happened. */
+export const accountNoticeMessage = z.object({
+  ...accountBase,
+  type: z.literal("account_notice"),
+  notice: z.enum(["password_changed", "email_change_requested"]),
+  newEmail: z.email().optional(),
+});
+
+export const queueMessage = z.discriminatedUnion("type", [
+  inviteMessage,
+  finaliseMessage,
+  completedMessage,
+  declinedMessage,
+  verifyEmailMessage,
+  passwordResetMessage,
+  accountNoticeMessage,
+]);
 export type QueueMessage = z.infer<typeof queueMessage>;
 export type InviteMessage = z.infer<typeof inviteMessage>;
+export type AccountMessage = z.infer<typeof verifyEmailMessage> | z.infer<typeof passwordResetMessage> | z.infer<typeof accountNoticeMessage>;

@@ -26,7 +26,9 @@ type DueKind = "expiry" | "retry" | "finalise_check";
 const FINALISE_CHECK_MS = 10 * 60_000;
 
 /** What every command answers: the new state, or why the state machine refused. */
-export type CommandResult = { ok: true; state: EnvelopeState } | { ok: false; code: ErrorCode; message: string };
+export type CommandResult =
+  | { ok: true; state: EnvelopeState }
+  | { ok: false; code: ErrorCode; message: string; details?: Record<string, unknown> | undefined };
 
 export class Envelope extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -35,6 +37,10 @@ export class Envelope extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.createTables();
+  }
+
+  private createTables(): void {
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, body TEXT NOT NULL, hash TEXT NOT NULL);
@@ -53,6 +59,17 @@ export class Envelope extends DurableObject<Env> {
     });
   }
 
+  /**
+   * A new draft with its recipients, in one transaction: all of it or nothing. Unlike
+   * `create`, an object that already holds an envelope refuses (its document is taken).
+   */
+  async createDraft(input: machine.CreateInput, recipients: machine.NewRecipient[], actor: Actor): Promise<CommandResult> {
+    return this.run(() => {
+      if (this.load()) throw new DomainError("conflict", "This document is already used by another envelope", { reason: "document_in_use" });
+      return machine.createWithRecipients(input, recipients, actor);
+    });
+  }
+
   async addRecipient(input: machine.NewRecipient, actor: Actor): Promise<CommandResult> {
     return this.run(() => machine.addRecipient(this.require(), input, actor, now()));
   }
@@ -61,8 +78,51 @@ export class Envelope extends DurableObject<Env> {
     return this.run(() => machine.removeRecipient(this.require(), recipientId, actor, now()));
   }
 
+  async moveRecipient(recipientId: string, direction: "up" | "down", actor: Actor): Promise<CommandResult> {
+    return this.run(() => machine.moveRecipient(this.require(), recipientId, direction, actor, now()));
+  }
+
+  async updateDraft(settings: machine.DraftSettings, actor: Actor): Promise<CommandResult> {
+    return this.run(() => machine.updateDraft(this.require(), settings, actor, now()));
+  }
+
   async send(input: { actor: Actor; expiresAt: string; context: RequestContext }): Promise<CommandResult> {
     return this.run(() => machine.send(this.require(), { ...input, at: now() }));
+  }
+
+  async remind(input: { actor: Actor; context: RequestContext }): Promise<CommandResult> {
+    return this.run(() => machine.remind(this.require(), { ...input, at: now() }));
+  }
+
+  async resendInvitation(input: { recipientId: string; actor: Actor; context: RequestContext }): Promise<CommandResult> {
+    return this.run(() => machine.resendInvitation(this.require(), { ...input, at: now() }));
+  }
+
+  async correctEmail(input: { recipientId: string; email: string; actor: Actor; context: RequestContext }): Promise<CommandResult> {
+    return this.run(() => machine.correctEmail(this.require(), { ...input, at: now() }));
+  }
+
+  /**
+   * Deletes a draft's object storage, events included, after the state machine agrees.
+   * Answers the state it had, so the caller can remove the document and the D1 rows;
+   * afterwards the object holds nothing and every command answers "not found".
+   */
+  async deleteDraft(): Promise<CommandResult> {
+    // Let every running D1 mirror finish first, so none writes rows back after the caller deletes them.
+    for (let pending = this.flushing; pending; pending = pending === this.flushing ? null : this.flushing) await pending;
+    let state: EnvelopeState;
+    try {
+      state = this.require();
+      machine.assertDeletable(state);
+    } catch (error) {
+      if (error instanceof DomainError) return refusal(error);
+      throw error;
+    }
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    // deleteAll drops the tables too; an empty schema keeps later reads answering "not found".
+    this.createTables();
+    return { ok: true, state };
   }
 
   async viewDocument(recipientId: string, context: RequestContext): Promise<CommandResult> {
@@ -156,7 +216,7 @@ export class Envelope extends DurableObject<Env> {
     try {
       state = this.apply(step);
     } catch (error) {
-      if (error instanceof DomainError) return { ok: false, code: error.code, message: error.message };
+      if (error instanceof DomainError) return refusal(error);
       throw error;
     }
     await this.flush();
@@ -196,7 +256,7 @@ export class Envelope extends DurableObject<Env> {
     const base = { v: 1 as const, id: newId("msg"), envelopeId: state.id, orgId: state.orgId };
     switch (intent.kind) {
       case "invite": {
-        const { issued, recipient: r, token } = withFreshLink(state, intent.recipientId);
+        const { issued, recipient: r, token } = withFreshLink(state, intent.recipientId, { reminder: intent.reminder === true });
         return {
           state: issued.state,
           events: issued.events,
@@ -211,6 +271,7 @@ export class Envelope extends DurableObject<Env> {
             senderName: state.sender.name,
             message: state.message,
             token,
+            ...(intent.reminder ? { reminder: true } : {}),
           }],
         };
       }
@@ -256,7 +317,7 @@ export class Envelope extends DurableObject<Env> {
 
   private load(): EnvelopeState | null {
     const row = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'state'").toArray()[0];
-    return row ? (JSON.parse(row.v) as EnvelopeState) : null;
+    return row ? machine.upgradeState(JSON.parse(row.v) as EnvelopeState) : null;
   }
 
   private require(): EnvelopeState {
@@ -326,14 +387,18 @@ export class Envelope extends DurableObject<Env> {
   }
 }
 
+function refusal(error: DomainError): CommandResult {
+  return { ok: false, code: error.code, message: error.message, details: error.details };
+}
+
 function now(): string {
   return new Date().toISOString();
 }
 
 /** A new random link for a recipient: the state keeps its hash, the message carries the token. */
-function withFreshLink(state: EnvelopeState, recipientId: string) {
+function withFreshLink(state: EnvelopeState, recipientId: string, opts: { reminder?: boolean } = {}) {
   const token = randomToken();
-  const issued = machine.issueLink(state, recipientId, hashToken(token), now());
+  const issued = machine.issueLink(state, recipientId, hashToken(token), now(), opts);
   const recipient = issued.state.recipients.find((x) => x.id === recipientId)!;
   return { issued, recipient, token };
 }

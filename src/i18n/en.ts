@@ -145,7 +145,6 @@ export const en = {
   "envelope.downloadEvidence": "Download the evidence (JSON)",
   "envelope.finalising": "Everyone has signed. The signed PDF is being prepared; refresh in a moment.",
   "envelope.expires": "Expires {date}",
-  "envelope.retention": "The signed PDF can be downloaded until {date}. Then it is deleted.",
   "envelope.timeline": "Timeline",
   "envelope.back": "All envelopes",
   "envelope.sent.notice": "Sent. The signers have been invited.",

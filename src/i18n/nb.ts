@@ -146,7 +146,6 @@ export const nb: Record<keyof typeof en, string> = {
   "envelope.downloadEvidence": "Last ned beviset (JSON)",
   "envelope.finalising": "Alle har signert. Den signerte PDF-en klargjøres; oppdater siden om litt.",
   "envelope.expires": "Utløper {date}",
-  "envelope.retention": "Den signerte PDF-en kan lastes ned til {date}. Deretter slettes den.",
   "envelope.timeline": "Tidslinje",
   "envelope.back": "Alle konvolutter",
   "envelope.sent.notice": "Sendt. Signatarene er invitert.",

@@ -36,7 +36,7 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
 function handleDeadLetters(batch: MessageBatch<unknown>): void {
   for (const msg of batch.messages) {
     const parsed = queueMessage.safeParse(msg.body);
-    console.error(JSON.stringify({ msg: "message could not be delivered", id: parsed.success ? parsed.data.id : msg.id, type: parsed.success ? parsed.data.type : "unknown", envelopeId: parsed.success ? parsed.data.envelopeId : null }));
+    console.error(JSON.stringify({ msg: "message could not be delivered", id: parsed.success ? parsed.data.id : msg.id, type: parsed.success ? parsed.data.type : "unknown", envelopeId: parsed.success && "envelopeId" in parsed.data ? parsed.data.envelopeId : null }));
     msg.ack();
   }
 }
@@ -49,7 +49,8 @@ export async function handleMessage(message: QueueMessage, env: Env): Promise<vo
   await recordDelivery(db, {
     messageId: message.id,
     orgId: message.orgId,
-    envelopeId: message.envelopeId,
+    // Account mails (verification, reset, notices) belong to no envelope.
+    envelopeId: "envelopeId" in message ? message.envelopeId : "",
     kind: message.type,
     recipientId: "recipientId" in message ? message.recipientId : null,
     channel: "email",
@@ -70,7 +71,7 @@ export function renderEmail(message: Exclude<QueueMessage, { type: "finalise" }>
       const link = `${baseUrl(env)}/s/${message.token}`;
       return {
         ...base,
-        subject: t("mail.invite.subject", { sender: message.senderName, title: message.title }),
+        subject: t(message.reminder ? "builder.mail.reminder.subject" : "mail.invite.subject", { sender: message.senderName, title: message.title }),
         text: t("mail.invite.body", { name: message.name, sender: message.senderName, title: message.title, message: message.message ? `${message.message}\n\n` : "", link }),
         link,
       };
@@ -90,6 +91,30 @@ export function renderEmail(message: Exclude<QueueMessage, { type: "finalise" }>
         ...base,
         subject: t("mail.declined.subject", { title: message.title }),
         text: t("mail.declined.body", { name: message.declinedByName, title: message.title, reason: message.reason, link }),
+        link,
+      };
+    }
+    case "verify_email": {
+      const link = `${baseUrl(env)}/email/verify/${message.token}`;
+      const signup = message.purpose === "signup";
+      return {
+        ...base,
+        subject: t(signup ? "mail.verifyEmail.signup.subject" : "mail.verifyEmail.change.subject"),
+        text: t(signup ? "mail.verifyEmail.signup.body" : "mail.verifyEmail.change.body", { name: message.name, email: message.to, link }),
+        link,
+      };
+    }
+    case "password_reset": {
+      const link = `${baseUrl(env)}/password/reset/${message.token}`;
+      return { ...base, subject: t("mail.passwordReset.subject"), text: t("mail.passwordReset.body", { name: message.name, link }), link };
+    }
+    case "account_notice": {
+      const link = `${baseUrl(env)}/password/forgot`;
+      const changed = message.notice === "password_changed";
+      return {
+        ...base,
+        subject: t(changed ? "mail.notice.passwordChanged.subject" : "mail.notice.emailChange.subject"),
+        text: t(changed ? "mail.notice.passwordChanged.body" : "mail.notice.emailChange.body", { name: message.name, email: message.newEmail ?? "", link }),
         link,
       };
     }

@@ -11,6 +11,6 @@ export function envelopeStub(env: Pick<Env, "ENVELOPE">, envelopeId: string) {
 /** Runs a command on the object; a refusal becomes the DomainError it stands for. */
 export async function command(call: Promise<CommandResult>): Promise<EnvelopeState> {
   const result = await call;
-  if (!result.ok) throw new DomainError(result.code, result.message);
+  if (!result.ok) throw new DomainError(result.code, result.message, result.details);
   return result.state;
 }

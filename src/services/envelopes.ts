@@ -1,102 +1,146 @@
 /**
- * The sender's use cases: create an envelope from an upload, add and remove signers,
- * send, cancel, list, and read documents. Every lookup is scoped to the sender's
- * organisation and answers "not found" for anything else, so ids reveal nothing.
+ * The sender's use cases: upload a document, build a draft envelope around it (settings,
+ * recipients, order), send, remind, resend, correct an address, cancel, delete a draft,
+ * and read documents. Every lookup is scoped to the sender's organisation and answers
+ * "not found" for anything else, so ids reveal nothing. Each lifecycle action is one
+ * command on the Envelope Durable Object, which checks it against the state machine.
  */
 import { and, eq } from "drizzle-orm";
-import { z } from "zod";
-import type { Actor, EnvelopeState, RequestContext } from "../domain/envelope";
+import type { Actor, DraftSettings, EnvelopeState, NewRecipient, RequestContext, SigningOrder } from "../domain/envelope";
+import { MAX_CANCEL_REASON } from "../domain/envelope";
+import {
+  DEFAULT_TIME_ZONE,
+  emailSchema,
+  reminderEveryDays as reminderDefaults,
+  type EnvelopeCreateInput,
+  type EnvelopeSettings,
+  type RecipientInput,
+} from "../domain/envelope-input";
 import { newId } from "../domain/encoding";
 import { DomainError } from "../domain/errors";
-import { DAY_MS, expiryDays, uploadLimits } from "../domain/limits";
+import { uploadLimits } from "../domain/limits";
 import type { ChainedEvent } from "../domain/event-chain";
 import { buildEvidenceBundle, type EvidenceBundle } from "../domain/evidence";
+import type { CommandResult } from "../envelope/envelope-object";
 import type { Env } from "../env";
 import { inspectPdf } from "../pdf/inspect";
 import type { Db } from "../storage/db";
 import { findDocument } from "../storage/documents";
+import { deleteEnvelopeRows, envelopeUsingDocument } from "../storage/envelope-projection";
 import { envelopes } from "../storage/schema";
-import type { SessionUser } from "./accounts";
+import { assertVerified, type SessionUser } from "./accounts";
 import { readDocument, storeNewDocument } from "./documents";
 import { command, envelopeStub } from "./envelope-stub";
 
-export const newEnvelopeSchema = z.object({
-  title: z.string({ error: "new.error.title" }).trim().min(1, "new.error.title").max(200, "new.error.titleLong"),
-  message: z.string().trim().max(2000, "new.error.message").default(""),
-  order: z.enum(["parallel", "sequential"]).catch("parallel"),
-});
-
-export const addRecipientSchema = z.object({
-  name: z.string({ error: "envelope.add.error.name" }).trim().min(1, "envelope.add.error.name").max(200, "envelope.add.error.name"),
-  email: z.string({ error: "envelope.add.error.email" }).trim().toLowerCase().pipe(z.email("envelope.add.error.email")).pipe(z.string().max(254, "envelope.add.error.email")),
-  locale: z.enum(["en", "nb"]).catch("en"),
-});
-
-export const sendSchema = z.object({
-  expiryDays: z.coerce
-    .number({ error: "envelope.send.error.expiry" })
-    .int("envelope.send.error.expiry")
-    .min(expiryDays.min, "envelope.send.error.expiry")
-    .max(expiryDays.max, "envelope.send.error.expiry"),
-});
-
 const senderActor = (user: SessionUser): Actor => ({ kind: "sender", userId: user.id });
 
-export async function createEnvelopeFromUpload(
-  env: Env,
-  db: Db,
-  user: SessionUser,
-  input: z.infer<typeof newEnvelopeSchema> & { file: File },
-): Promise<string> {
+/** What the sender and the API learn about a stored document. */
+export type DocumentMetadata = { id: string; filename: string; sha256: string; pages: number; size: number; createdAt: string };
+
+/**
+ * Checks and stores an uploaded PDF, encrypted: too large, not a PDF, damaged,
+ * password-protected or too many pages is refused before anything is stored.
+ */
+export async function uploadDocument(env: Env, db: Db, user: SessionUser, file: File): Promise<DocumentMetadata> {
   // The size is checked before the bytes are read.
-  if (input.file.size > uploadLimits.maxBytes) throw new DomainError("pdf_too_large", "The file is too large");
-  const bytes = new Uint8Array(await input.file.arrayBuffer());
+  if (file.size > uploadLimits.maxBytes) throw new DomainError("pdf_too_large", "The file is too large");
+  const bytes = new Uint8Array(await file.arrayBuffer());
   const { pages } = await inspectPdf(bytes, uploadLimits);
-  const document = await storeNewDocument(env, db, {
+  const row = await storeNewDocument(env, db, {
     id: newId("doc"),
     orgId: user.orgId,
     ownerId: user.id,
     kind: "original",
-    filename: safeFilename(input.file.name),
+    filename: safeFilename(file.name),
     bytes,
     pages,
   });
+  return { id: row.id, filename: row.filename, sha256: row.sha256, pages: row.pages, size: row.size, createdAt: row.createdAt };
+}
+
+/**
+ * An uploaded document has exactly one envelope, whose id follows from the document's:
+ * two requests racing to build an envelope around the same document meet in one Durable
+ * Object, and the second is refused there.
+ */
+export function envelopeIdForDocument(documentId: string): string {
+  return `env_${documentId.replace(/^doc_/, "")}`;
+}
+
+/** The web's one-step upload: the document and a draft around it with these settings. */
+export async function createEnvelopeFromUpload(env: Env, db: Db, user: SessionUser, input: EnvelopeSettings & { file: File }): Promise<string> {
+  const document = await uploadDocument(env, db, user, input.file);
   return createDraftEnvelope(env, user, {
+    ...input,
+    envelopeId: envelopeIdForDocument(document.id),
+    document: { id: document.id, sha256: document.sha256, pages: document.pages, size: document.size, filename: document.filename },
+  });
+}
+
+type DraftInput = {
+  envelopeId: string;
+  title: string;
+  message: string;
+  signingOrder?: SigningOrder;
+  /** The older name of `signingOrder`, still accepted. */
+  order?: SigningOrder;
+  timeZone?: string;
+  reminderEveryDays?: number;
+  document: EnvelopeState["document"];
+};
+
+function createInput(user: SessionUser, input: DraftInput) {
+  return {
+    id: input.envelopeId,
+    orgId: user.orgId,
+    ownerId: user.id,
+    sender: { name: user.name, email: user.email, locale: user.locale },
     title: input.title,
     message: input.message,
-    order: input.order,
-    envelopeId: newId("env"),
-    document: { id: document.id, sha256: document.sha256, pages, size: document.size, filename: document.filename },
-  });
+    document: input.document,
+    signingOrder: input.signingOrder ?? input.order ?? "parallel",
+    timeZone: input.timeZone ?? DEFAULT_TIME_ZONE,
+    reminderEveryDays: input.reminderEveryDays ?? reminderDefaults.default,
+    createdAt: new Date().toISOString(),
+  };
 }
 
 /**
  * A draft envelope around a document that is already stored, such as an agreement
- * written in Pactly: the same draft an upload makes, ready for signers.
+ * written in Pactly: the same draft an upload makes, ready for recipients.
  */
-export async function createDraftEnvelope(
-  env: Env,
-  user: SessionUser,
-  input: z.infer<typeof newEnvelopeSchema> & { envelopeId: string; document: EnvelopeState["document"] },
-): Promise<string> {
+export async function createDraftEnvelope(env: Env, user: SessionUser, input: DraftInput): Promise<string> {
+  await command(envelopeStub(env, input.envelopeId).create(createInput(user, input), senderActor(user)));
+  return input.envelopeId;
+}
+
+function newRecipient(input: RecipientInput): NewRecipient {
+  return { id: newId("rcp"), name: input.name, email: input.email, phone: input.phone ?? null, role: input.role, method: input.method, locale: input.locale };
+}
+
+/**
+ * The API's one-step envelope: a draft around a document this organisation uploaded,
+ * with its settings and every recipient in the given order, written all at once or not at all.
+ */
+export async function createEnvelope(env: Env, db: Db, user: SessionUser, input: EnvelopeCreateInput): Promise<string> {
+  const row = await findDocument(db, user.orgId, input.documentId);
+  if (!row || row.kind !== "original" || !row.wrappedKey) throw new DomainError("not_found", "No such document");
+  if (await envelopeUsingDocument(db, user.orgId, row.id)) {
+    throw new DomainError("conflict", "This document is already used by another envelope; upload it again for a new one", { reason: "document_in_use" });
+  }
+  const envelopeId = envelopeIdForDocument(row.id);
   await command(
-    envelopeStub(env, input.envelopeId).create(
-      {
-        id: input.envelopeId,
-        orgId: user.orgId,
-        ownerId: user.id,
-        sender: { name: user.name, email: user.email, locale: user.locale },
-        title: input.title,
-        message: input.message,
-        document: input.document,
-        signingOrder: input.order,
-        timeZone: "Europe/Oslo",
-        createdAt: new Date().toISOString(),
-      },
+    envelopeStub(env, envelopeId).createDraft(
+      createInput(user, {
+        ...input,
+        envelopeId,
+        document: { id: row.id, sha256: row.sha256, pages: row.pages, size: row.size, filename: row.filename },
+      }),
+      input.recipients.map(newRecipient),
       senderActor(user),
     ),
   );
-  return input.envelopeId;
+  return envelopeId;
 }
 
 function safeFilename(name: string): string {
@@ -104,19 +148,25 @@ function safeFilename(name: string): string {
   return cleaned.length > 0 ? cleaned : "document.pdf";
 }
 
-/**
- * The envelope if this sender may see it. The D1 projection answers "whose is it";
- * the Durable Object answers "what is its state". Someone else's id is "not found".
- */
-export async function envelopeForSender(env: Env, db: Db, user: SessionUser, envelopeId: string): Promise<EnvelopeState> {
+/** The D1 row that says this sender may see the envelope; someone else's id is "not found". */
+async function ownedRow(db: Db, user: SessionUser, envelopeId: string) {
   const row = (
     await db
-      .select({ id: envelopes.id })
+      .select({ id: envelopes.id, documentId: envelopes.documentId })
       .from(envelopes)
       .where(and(eq(envelopes.id, envelopeId), eq(envelopes.orgId, user.orgId), eq(envelopes.ownerId, user.id)))
       .limit(1)
   )[0];
   if (!row) throw new DomainError("not_found", "No such envelope");
+  return row;
+}
+
+/**
+ * The envelope if this sender may see it. The D1 projection answers "whose is it";
+ * the Durable Object answers "what is its state". Someone else's id is "not found".
+ */
+export async function envelopeForSender(env: Env, db: Db, user: SessionUser, envelopeId: string): Promise<EnvelopeState> {
+  await ownedRow(db, user, envelopeId);
   const state = await envelopeStub(env, envelopeId).getState();
   if (!state || state.orgId !== user.orgId) throw new DomainError("not_found", "No such envelope");
   return state;
@@ -132,31 +182,102 @@ export async function envelopeEvents(env: Env, envelopeId: string): Promise<Chai
   return envelopeStub(env, envelopeId).getEvents();
 }
 
-export async function addSigner(env: Env, db: Db, user: SessionUser, envelopeId: string, input: z.infer<typeof addRecipientSchema>) {
+// ---- building a draft ----
+
+export async function updateDraftSettings(env: Env, db: Db, user: SessionUser, envelopeId: string, settings: DraftSettings) {
   await envelopeForSender(env, db, user, envelopeId);
-  return command(
-    envelopeStub(env, envelopeId).addRecipient(
-      { id: newId("rcp"), name: input.name, email: input.email, role: "signer", method: "email_link", locale: input.locale },
-      senderActor(user),
-    ),
-  );
+  return command(envelopeStub(env, envelopeId).updateDraft(settings, senderActor(user)));
 }
 
-export async function removeSigner(env: Env, db: Db, user: SessionUser, envelopeId: string, recipientId: string) {
+export async function addRecipient(env: Env, db: Db, user: SessionUser, envelopeId: string, input: RecipientInput) {
+  await envelopeForSender(env, db, user, envelopeId);
+  return command(envelopeStub(env, envelopeId).addRecipient(newRecipient(input), senderActor(user)));
+}
+
+export async function removeRecipient(env: Env, db: Db, user: SessionUser, envelopeId: string, recipientId: string) {
   await envelopeForSender(env, db, user, envelopeId);
   return command(envelopeStub(env, envelopeId).removeRecipient(recipientId, senderActor(user)));
 }
 
-export async function sendEnvelope(env: Env, db: Db, user: SessionUser, envelopeId: string, days: number, context: RequestContext) {
+export async function moveRecipient(env: Env, db: Db, user: SessionUser, envelopeId: string, recipientId: string, direction: "up" | "down") {
   await envelopeForSender(env, db, user, envelopeId);
-  const expiresAt = new Date(Date.now() + days * DAY_MS).toISOString();
-  return command(envelopeStub(env, envelopeId).send({ actor: senderActor(user), expiresAt, context }));
+  return command(envelopeStub(env, envelopeId).moveRecipient(recipientId, direction, senderActor(user)));
 }
 
+/** Older names, kept for callers written before cc recipients. */
+export const addSigner = addRecipient;
+export const removeSigner = removeRecipient;
+
+// ---- the lifecycle ----
+
+/** Sends with the expiry from `sendInputSchema` (the end of the chosen day in the envelope's time zone). */
+export async function sendEnvelope(env: Env, db: Db, user: SessionUser, envelopeId: string, input: { expiresAt: string }, context: RequestContext) {
+  await envelopeForSender(env, db, user, envelopeId);
+  // Invitations go out in the sender's name: only to someone who owns that address.
+  assertVerified(user);
+  return command(envelopeStub(env, envelopeId).send({ actor: senderActor(user), expiresAt: input.expiresAt, context }));
+}
+
+/** Reminds every signer whose turn it is and who has not signed (each at most once an hour). */
+export async function remindSigners(env: Env, db: Db, user: SessionUser, envelopeId: string, context: RequestContext) {
+  await envelopeForSender(env, db, user, envelopeId);
+  return command(envelopeStub(env, envelopeId).remind({ actor: senderActor(user), context }));
+}
+
+/** A fresh invitation for one signer whose turn it is (at most once an hour). */
+export async function resendInvitation(env: Env, db: Db, user: SessionUser, envelopeId: string, recipientId: string, context: RequestContext) {
+  await envelopeForSender(env, db, user, envelopeId);
+  return command(envelopeStub(env, envelopeId).resendInvitation({ recipientId, actor: senderActor(user), context }));
+}
+
+/**
+ * Corrects the address of a recipient who has not opened the envelope yet: their earlier
+ * links stop working and, if it is their turn, a fresh invitation goes to the new address.
+ */
+export async function correctRecipientEmail(
+  env: Env,
+  db: Db,
+  user: SessionUser,
+  envelopeId: string,
+  recipientId: string,
+  newEmail: string,
+  context: RequestContext,
+) {
+  await envelopeForSender(env, db, user, envelopeId);
+  const parsed = emailSchema.safeParse(newEmail);
+  if (!parsed.success) throw new DomainError("validation_failed", "Enter an email address in the correct format", { field: "email", reason: "invalid_email" });
+  return command(envelopeStub(env, envelopeId).correctEmail({ recipientId, email: parsed.data, actor: senderActor(user), context }));
+}
+
+/** Cancels a draft or an envelope out for signing; the reason is required and kept in the evidence. */
 export async function cancelEnvelope(env: Env, db: Db, user: SessionUser, envelopeId: string, reason: string, context: RequestContext) {
   await envelopeForSender(env, db, user, envelopeId);
-  return command(envelopeStub(env, envelopeId).cancel({ actor: senderActor(user), reason, context }));
+  const trimmed = reason.trim();
+  if (trimmed.length === 0 || trimmed.length > MAX_CANCEL_REASON) {
+    throw new DomainError("validation_failed", `Give a reason of at most ${MAX_CANCEL_REASON} characters`, { field: "reason" });
+  }
+  return command(envelopeStub(env, envelopeId).cancel({ actor: senderActor(user), reason: trimmed, context }));
 }
+
+/**
+ * Deletes a draft for good: the Durable Object's storage first (the authority: from then on
+ * every route answers "not found"), then the encrypted document and its rows. Running it
+ * again after a failure part-way finishes the clean-up.
+ */
+export async function deleteDraft(env: Env, db: Db, user: SessionUser, envelopeId: string): Promise<void> {
+  const row = await ownedRow(db, user, envelopeId);
+  const result = (await envelopeStub(env, envelopeId).deleteDraft()) as CommandResult;
+  if (!result.ok && result.code !== "not_found") throw new DomainError(result.code, result.message, result.details);
+  const state = result.ok ? result.state : null;
+  if (state && state.orgId !== user.orgId) throw new DomainError("not_found", "No such envelope");
+  const documentId = state?.document.id ?? row.documentId;
+  const document = await findDocument(db, user.orgId, documentId);
+  const keys = [document?.r2Key, state?.document.agreement?.sourceKey].filter((k): k is string => typeof k === "string");
+  if (keys.length > 0) await env.DOCUMENTS.delete(keys);
+  await deleteEnvelopeRows(db, { orgId: user.orgId, envelopeId, documentIds: document ? [document.id] : [] });
+}
+
+// ---- documents ----
 
 /** The original or (once completed) the signed PDF of an envelope this sender may see. */
 export async function senderDocument(env: Env, db: Db, user: SessionUser, envelopeId: string, which: "original" | "signed") {

@@ -39,27 +39,59 @@ const utf8 = new TextEncoder();
 /** A fresh data key and its wrapped form, ready to store beside the document's metadata. */
 export async function newDataKey(keyring: Keyring, documentId: string): Promise<{ key: CryptoKey; wrapped: WrappedKey }> {
   const raw = crypto.getRandomValues(new Uint8Array(32));
+  const wrapped = await wrapRaw(keyring, documentId, raw);
+  const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+  raw.fill(0);
+  return { key, wrapped: { kekId: keyring.currentId, wrapped } };
+}
+
+export async function unwrapDataKey(keyring: Keyring, documentId: string, wrapped: WrappedKey): Promise<CryptoKey> {
+  const raw = await unwrapRaw(keyring, documentId, wrapped);
+  try {
+    return await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+  } finally {
+    raw.fill(0);
+  }
+}
+
+/**
+ * The same data key wrapped by the current KEK instead of an older one: key rotation
+ * touches only this small wrapped form, never the document's bytes. The data key
+ * itself, and so every blob encrypted with it, stays the same.
+ */
+export async function rewrapDataKey(keyring: Keyring, documentId: string, wrapped: WrappedKey): Promise<WrappedKey> {
+  const raw = await unwrapRaw(keyring, documentId, wrapped);
+  try {
+    return { kekId: keyring.currentId, wrapped: await wrapRaw(keyring, documentId, raw) };
+  } finally {
+    raw.fill(0);
+  }
+}
+
+async function wrapRaw(keyring: Keyring, documentId: string, raw: Uint8Array): Promise<string> {
   const kek = keyring.keys.get(keyring.currentId)!;
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const sealed = new Uint8Array(
     await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: utf8.encode(`dk:${documentId}`) }, kek, raw),
   );
-  const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
-  raw.fill(0);
-  return { key, wrapped: { kekId: keyring.currentId, wrapped: bytesToBase64(concat(iv, sealed)) } };
+  return bytesToBase64(concat(iv, sealed));
 }
 
-export async function unwrapDataKey(keyring: Keyring, documentId: string, wrapped: WrappedKey): Promise<CryptoKey> {
+/** Every way a wrapped key can be wrong ends in one DomainError: unknown KEK, bad encoding, tampering, another document's key. */
+async function unwrapRaw(keyring: Keyring, documentId: string, wrapped: WrappedKey): Promise<Uint8Array> {
   const kek = keyring.keys.get(wrapped.kekId);
   if (!kek) throw new DomainError("decryption_failed", `Key-encryption key ${wrapped.kekId} is not configured`);
-  const bytes = base64ToBytes(wrapped.wrapped);
   try {
-    const raw = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: bytes.subarray(0, IV_BYTES), additionalData: utf8.encode(`dk:${documentId}`) },
-      kek,
-      bytes.subarray(IV_BYTES),
+    const bytes = base64ToBytes(wrapped.wrapped);
+    const raw = new Uint8Array(
+      await crypto.subtle.decrypt(
+        { name: "AES-GCM", iv: bytes.subarray(0, IV_BYTES), additionalData: utf8.encode(`dk:${documentId}`) },
+        kek,
+        bytes.subarray(IV_BYTES),
+      ),
     );
-    return await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+    if (raw.length !== 32) throw new Error("not a 256-bit key");
+    return raw;
   } catch {
     throw new DomainError("decryption_failed", "The document key could not be unwrapped");
   }

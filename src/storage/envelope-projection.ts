@@ -3,11 +3,11 @@
  * The projection only moves forward (by version), so it may lag but never shows a
  * state the object did not have.
  */
-import { and, eq, gt, notInArray, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, notInArray, sql } from "drizzle-orm";
 import type { EnvelopeState } from "../domain/envelope";
 import type { ChainedEvent } from "../domain/event-chain";
 import type { Db } from "./db";
-import { envelopes, events, recipients, signingLinks } from "./schema";
+import { documents, envelopes, events, recipients, signingLinks } from "./schema";
 
 export async function mirrorEnvelope(db: Db, state: EnvelopeState, newEvents: ChainedEvent[]): Promise<void> {
   const head = newEvents.at(-1)?.hash;
@@ -19,6 +19,8 @@ export async function mirrorEnvelope(db: Db, state: EnvelopeState, newEvents: Ch
     title: state.title,
     status: state.status,
     signingOrder: state.signingOrder,
+    timeZone: state.timeZone,
+    reminderEveryDays: state.reminderEveryDays,
     createdAt: state.createdAt,
     sentAt: state.sentAt,
     expiresAt: state.expiresAt,
@@ -28,6 +30,11 @@ export async function mirrorEnvelope(db: Db, state: EnvelopeState, newEvents: Ch
     ...(head ? { eventHead: head } : {}),
   };
   const { id: _id, ...updatable } = row;
+  // The envelope row is written first in the batch; every later write about its
+  // recipients and links applies only while that row holds exactly this version,
+  // so an older state arriving late changes nothing.
+  const current = sql`(SELECT version FROM envelopes WHERE id = ${state.id}) = ${state.version}`;
+  const recipientIds = state.recipients.map((r) => r.id);
   const statements = [
     db
       .insert(envelopes)
@@ -40,6 +47,7 @@ export async function mirrorEnvelope(db: Db, state: EnvelopeState, newEvents: Ch
         envelopeId: state.id,
         name: r.name,
         email: r.email,
+        phone: r.phone,
         role: r.role,
         method: r.method,
         signingOrder: r.order,
@@ -47,13 +55,20 @@ export async function mirrorEnvelope(db: Db, state: EnvelopeState, newEvents: Ch
         status: r.status,
         signedAt: r.signedAt,
         declinedAt: r.declinedAt,
+        lastInvitedAt: r.lastInvitedAt,
       };
       const { id: _rid, ...set } = values;
-      return db.insert(recipients).values(values).onConflictDoUpdate({ target: recipients.id, set });
+      return db.insert(recipients).values(values).onConflictDoUpdate({ target: recipients.id, set, setWhere: current });
     }),
-    state.recipients.length > 0
-      ? db.delete(recipients).where(and(eq(recipients.envelopeId, state.id), notInArray(recipients.id, state.recipients.map((r) => r.id))))
-      : db.delete(recipients).where(eq(recipients.envelopeId, state.id)),
+    recipientIds.length > 0
+      ? db.delete(recipients).where(and(eq(recipients.envelopeId, state.id), notInArray(recipients.id, recipientIds), current))
+      : db.delete(recipients).where(and(eq(recipients.envelopeId, state.id), current)),
+    // Links the object no longer holds (a corrected address, or the oldest of many) are gone here too.
+    ...state.recipients.map((r) =>
+      r.linkHashes.length > 0
+        ? db.delete(signingLinks).where(and(eq(signingLinks.envelopeId, state.id), eq(signingLinks.recipientId, r.id), notInArray(signingLinks.tokenHash, r.linkHashes), current))
+        : db.delete(signingLinks).where(and(eq(signingLinks.envelopeId, state.id), eq(signingLinks.recipientId, r.id), current)),
+    ),
     ...state.recipients.flatMap((r) =>
       r.linkHashes.map((hash) =>
         db.insert(signingLinks).values({ tokenHash: hash, orgId: state.orgId, envelopeId: state.id, recipientId: r.id }).onConflictDoNothing(),
@@ -76,4 +91,28 @@ export async function mirrorEnvelope(db: Db, state: EnvelopeState, newEvents: Ch
     ),
   ] as const;
   await db.batch(statements as unknown as Parameters<Db["batch"]>[0]);
+}
+
+/** The envelope (of this organisation) built around a document, if any. */
+export async function envelopeUsingDocument(db: Db, orgId: string, documentId: string): Promise<string | null> {
+  const row = (
+    await db
+      .select({ id: envelopes.id })
+      .from(envelopes)
+      .where(and(eq(envelopes.orgId, orgId), eq(envelopes.documentId, documentId)))
+      .limit(1)
+  )[0];
+  return row?.id ?? null;
+}
+
+/** Removes a deleted draft's rows, its documents' rows included, all at once. */
+export async function deleteEnvelopeRows(db: Db, input: { orgId: string; envelopeId: string; documentIds: string[] }): Promise<void> {
+  const { orgId, envelopeId } = input;
+  await db.batch([
+    db.delete(signingLinks).where(and(eq(signingLinks.orgId, orgId), eq(signingLinks.envelopeId, envelopeId))),
+    db.delete(events).where(and(eq(events.orgId, orgId), eq(events.envelopeId, envelopeId))),
+    db.delete(recipients).where(and(eq(recipients.orgId, orgId), eq(recipients.envelopeId, envelopeId))),
+    db.delete(envelopes).where(and(eq(envelopes.orgId, orgId), eq(envelopes.id, envelopeId))),
+    ...(input.documentIds.length > 0 ? [db.delete(documents).where(and(eq(documents.orgId, orgId), inArray(documents.id, input.documentIds)))] : []),
+  ]);
 }

@@ -12,6 +12,8 @@ export const users = sqliteTable("users", {
   locale: text("locale", { enum: ["en", "nb"] }).notNull(),
   personalOrgId: text("personal_org_id").notNull(),
   createdAt: text("created_at").notNull(),
+  /** When the user proved they read mail at `email`; null until then (they may not send envelopes). */
+  emailVerifiedAt: text("email_verified_at"),
 }, (t) => [uniqueIndex("users_email").on(t.email)]);
 
 export const organisations = sqliteTable("organisations", {
@@ -66,6 +68,10 @@ export const envelopes = sqliteTable("envelopes", {
   title: text("title").notNull(),
   status: text("status").notNull(),
   signingOrder: text("signing_order").notNull(),
+  /** IANA time zone chosen for the envelope (migration 0002). */
+  timeZone: text("time_zone").notNull().default("Europe/Oslo"),
+  /** Days between automatic reminders; 0 is off (migration 0002). */
+  reminderEveryDays: integer("reminder_every_days").notNull().default(3),
   createdAt: text("created_at").notNull(),
   sentAt: text("sent_at"),
   expiresAt: text("expires_at"),
@@ -73,7 +79,12 @@ export const envelopes = sqliteTable("envelopes", {
   signedDocumentId: text("signed_document_id"),
   eventHead: text("event_head"),
   version: integer("version").notNull(),
-}, (t) => [index("envelopes_org_created").on(t.orgId, t.createdAt)]);
+}, (t) => [
+  index("envelopes_org_created").on(t.orgId, t.createdAt),
+  index("envelopes_document").on(t.documentId),
+  index("envelopes_owner_status_created").on(t.orgId, t.ownerId, t.status, t.createdAt, t.id),
+  index("envelopes_owner_created").on(t.orgId, t.ownerId, t.createdAt, t.id),
+]);
 
 export const recipients = sqliteTable("recipients", {
   id: text("id").primaryKey(),
@@ -81,6 +92,8 @@ export const recipients = sqliteTable("recipients", {
   envelopeId: text("envelope_id").notNull(),
   name: text("name").notNull(),
   email: text("email").notNull(),
+  /** E.164 or null (migration 0002). */
+  phone: text("phone"),
   role: text("role").notNull(),
   method: text("method").notNull(),
   signingOrder: integer("signing_order").notNull(),
@@ -88,6 +101,8 @@ export const recipients = sqliteTable("recipients", {
   status: text("status").notNull(),
   signedAt: text("signed_at"),
   declinedAt: text("declined_at"),
+  /** When the newest invitation or reminder was queued (migration 0002). */
+  lastInvitedAt: text("last_invited_at"),
 }, (t) => [index("recipients_envelope").on(t.envelopeId)]);
 
 /** Signing links by the SHA-256 of their token, to find the envelope; the Envelope object decides validity. */

@@ -1,9 +1,17 @@
-/** Sign-up, log-in and log-out pages. */
-import { Hono } from "hono";
+/**
+ * Sign-up, log-in and log-out, and the links sent by email: confirming an address and
+ * resetting a forgotten password. A link's GET changes nothing (mail scanners open
+ * links): it moves the token into a short-lived cookie and redirects to a clean URL,
+ * whose page asks the person to confirm with a POST.
+ */
+import { Hono, type Context } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { DomainError } from "../domain/errors";
-import { logIn, logInSchema, logOut, signUp, signUpSchema } from "../services/accounts";
+import { confirmEmail, inspectLink, requestPasswordReset, resetLinkAccount, resetPassword } from "../services/account-security";
+import { forgotPasswordSchema, logIn, logInSchema, logOut, passwordProblem, signUp, signUpSchema } from "../services/accounts";
 import { database } from "../storage/db";
 import { HomePage, LogInPage, SignUpPage } from "../../templates/pages/auth";
+import { ConfirmEmailPage, ForgotPasswordPage, ForgotPasswordSentPage, LinkSpentPage, ResetPasswordPage } from "../../templates/pages/account";
 import type { AppEnv } from "./context";
 import { clientInfo, fieldErrors, rateLimit, stringFields, view } from "./helpers";
 import { clearSessionCookie, setSessionCookie } from "./middleware/session";
@@ -21,13 +29,20 @@ authRoutes.post("/signup", async (c) => {
   if (!parsed.success) return c.html(<SignUpPage view={view(c)} values={values} errors={fieldErrors(parsed.error)} />, 422);
   const client = clientInfo(c);
   await rateLimit(c, "signup", client.ip ?? "unknown");
-  const result = await signUp(database(c.env.DB), parsed.data, client);
+  const result = await signUp({ db: database(c.env.DB), queue: c.env.NOTIFICATIONS }, parsed.data, client);
   if (!result.ok) return c.html(<SignUpPage view={view(c)} values={values} errors={{ email: "signup.error.taken" }} />, 409);
   setSessionCookie(c, result.token);
   return c.redirect("/envelopes", 303);
 });
 
-authRoutes.get("/login", (c) => c.html(<LogInPage view={view(c)} />));
+/** Notices the login page shows after a redirect; anything else in `done` is ignored. */
+const loginNotices = { reset: "account.notice.passwordReset", verified: "account.notice.emailVerifiedLogIn", changed: "account.notice.emailChangedLogIn" } as const;
+
+authRoutes.get("/login", (c) => {
+  const done = c.req.query("done");
+  const notice = done && Object.hasOwn(loginNotices, done) ? c.get("t")(loginNotices[done as keyof typeof loginNotices]) : undefined;
+  return c.html(<LogInPage view={view(c)} notice={notice} />);
+});
 
 authRoutes.post("/login", async (c) => {
   const body = await c.req.parseBody();
@@ -51,4 +66,97 @@ authRoutes.post("/logout", async (c) => {
   clearSessionCookie(c);
   c.set("user", null);
   return c.html(<LogInPage view={view(c)} notice={c.get("t")("logout.done")} />);
+});
+
+// ---------------------------------------------------------------------------
+// links sent by email
+
+/** Account-link tokens wait in these cookies between the link's GET and the confirming POST. */
+const EMAIL_LINK_COOKIE = "__Host-pactly-email-link";
+const RESET_LINK_COOKIE = "__Host-pactly-reset-link";
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+/** GET /…/:token: the token leaves the URL at the first hop (logs record URLs). */
+async function stashToken(c: Context<AppEnv>, cookie: string, cleanPath: string): Promise<Response> {
+  await rateLimit(c, "account-link", clientInfo(c).ip ?? "unknown", "LINK_LIMITER");
+  const token = c.req.param("token") ?? "";
+  if (!TOKEN_SHAPE.test(token)) throw new DomainError("link_invalid");
+  setCookie(c, cookie, token, { path: "/", secure: true, httpOnly: true, sameSite: "Lax", maxAge: 3600 });
+  return c.redirect(cleanPath, 303);
+}
+
+function stashedToken(c: Context<AppEnv>, cookie: string): string | null {
+  const token = getCookie(c, cookie);
+  return token && TOKEN_SHAPE.test(token) ? token : null;
+}
+
+function linkSpent(c: Context<AppEnv>, which: "email" | "reset", status: 404 | 410 | 409 = 410, reason: "spent" | "taken" = "spent") {
+  return c.html(<LinkSpentPage view={view(c)} which={which} reason={reason} signedIn={Boolean(c.get("user"))} />, status);
+}
+
+authRoutes.get("/email/verify/:token", (c) => stashToken(c, EMAIL_LINK_COOKIE, "/email/verify"));
+
+authRoutes.get("/email/verify", async (c) => {
+  const token = stashedToken(c, EMAIL_LINK_COOKIE);
+  if (!token) return linkSpent(c, "email", 404);
+  const found = await inspectLink(database(c.env.DB), token, ["verify_email", "change_email"]);
+  if (found.state !== "usable") return linkSpent(c, "email", found.state === "unknown" ? 404 : 410);
+  return c.html(<ConfirmEmailPage view={view(c)} email={found.link.email} change={found.link.purpose === "change_email"} />);
+});
+
+authRoutes.post("/email/verify", async (c) => {
+  const token = stashedToken(c, EMAIL_LINK_COOKIE);
+  if (!token) return linkSpent(c, "email", 404);
+  const outcome = await confirmEmail(database(c.env.DB), token);
+  deleteCookie(c, EMAIL_LINK_COOKIE, { path: "/", secure: true });
+  if (!outcome.ok) return outcome.reason === "taken" ? linkSpent(c, "email", 409, "taken") : linkSpent(c, "email");
+  const user = c.get("user");
+  if (user?.id === outcome.userId) return c.redirect(`/account?done=${outcome.kind === "changed" ? "email-changed" : "verified"}`, 303);
+  return c.redirect(`/login?done=${outcome.kind === "changed" ? "changed" : "verified"}`, 303);
+});
+
+authRoutes.get("/password/forgot", (c) => c.html(<ForgotPasswordPage view={view(c)} />));
+
+authRoutes.post("/password/forgot", async (c) => {
+  const values = stringFields(await c.req.parseBody());
+  const parsed = forgotPasswordSchema.safeParse(values);
+  if (!parsed.success) return c.html(<ForgotPasswordPage view={view(c)} values={values} errors={fieldErrors(parsed.error)} />, 422);
+  await rateLimit(c, "reset-ip", clientInfo(c).ip ?? "unknown");
+  await rateLimit(c, "reset-email", parsed.data.email);
+  // The same answer, at the same speed, whether or not an account has this address:
+  // the lookup and the email happen after the response.
+  const work = requestPasswordReset({ db: database(c.env.DB), queue: c.env.NOTIFICATIONS }, parsed.data.email).catch((error) =>
+    console.error(JSON.stringify({ msg: "password reset request failed", error: String(error) })),
+  );
+  c.executionCtx.waitUntil(work);
+  return c.html(<ForgotPasswordSentPage view={view(c)} email={parsed.data.email} />);
+});
+
+authRoutes.get("/password/reset/:token", (c) => stashToken(c, RESET_LINK_COOKIE, "/password/reset"));
+
+authRoutes.get("/password/reset", async (c) => {
+  const token = stashedToken(c, RESET_LINK_COOKIE);
+  if (!token) return linkSpent(c, "reset", 404);
+  const found = await resetLinkAccount(database(c.env.DB), token);
+  if (found.state !== "usable") return linkSpent(c, "reset", found.state === "unknown" ? 404 : 410);
+  return c.html(<ResetPasswordPage view={view(c)} email={found.user.email} />);
+});
+
+authRoutes.post("/password/reset", async (c) => {
+  const token = stashedToken(c, RESET_LINK_COOKIE);
+  if (!token) return linkSpent(c, "reset", 404);
+  const db = database(c.env.DB);
+  const found = await resetLinkAccount(db, token);
+  if (found.state !== "usable") return linkSpent(c, "reset", found.state === "unknown" ? 404 : 410);
+  const password = stringFields(await c.req.parseBody()).newPassword ?? "";
+  const problem = password ? passwordProblem(password, found.user) : "account.error.newPassword";
+  if (problem) return c.html(<ResetPasswordPage view={view(c)} email={found.user.email} errors={{ newPassword: problem }} />, 422);
+  // Hashing is the expensive part: limited per address first.
+  await rateLimit(c, "reset-ip", clientInfo(c).ip ?? "unknown");
+  if (!(await resetPassword({ db, queue: c.env.NOTIFICATIONS }, token, password))) return linkSpent(c, "reset");
+  deleteCookie(c, RESET_LINK_COOKIE, { path: "/", secure: true });
+  // Every session ended, this browser's too if it had one.
+  clearSessionCookie(c);
+  c.set("user", null);
+  return c.redirect("/login?done=reset", 303);
 });

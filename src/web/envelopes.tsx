@@ -1,31 +1,36 @@
-/** The sender's envelope pages: list, new (upload), detail, signers, send, cancel, downloads. */
+/** The sender's envelope pages: list, new (upload), the builder, and every lifecycle action. */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { randomToken } from "../domain/encoding";
 import { DomainError } from "../domain/errors";
-import { DAY_MS } from "../domain/limits";
-import type { EnvelopeState } from "../domain/envelope";
+import { DAY_MS, expiryDays } from "../domain/limits";
+import { MAX_CANCEL_REASON, type EnvelopeState } from "../domain/envelope";
+import { dateIn, emailSchema, envelopeSettingsSchema, recipientInputSchema, sendInputSchema } from "../domain/envelope-input";
+import { formatDateTime, type MessageKey } from "../i18n";
 import {
-  addRecipientSchema,
-  addSigner,
+  addRecipient,
   cancelEnvelope,
+  correctRecipientEmail,
   createEnvelopeFromUpload,
+  deleteDraft,
   envelopeEvents,
   envelopeForSender,
-  newEnvelopeSchema,
-  removeSigner,
+  moveRecipient,
+  remindSigners,
+  removeRecipient,
+  resendInvitation,
   sendEnvelope,
-  sendSchema,
   senderDocument,
   senderEvidence,
+  updateDraftSettings,
 } from "../services/envelopes";
 import { evidenceFilename, serialiseEvidenceBundle } from "../domain/evidence";
 import { database } from "../storage/db";
 import { withIdempotency } from "../storage/idempotency";
-import { EnvelopePage, NewEnvelopePage } from "../../templates/pages/envelopes";
+import { DeleteDraftPage, EnvelopePage, NewEnvelopePage, type EnvelopePageProps } from "../../templates/pages/envelopes";
 import { EnvelopeListPage } from "../../templates/pages/envelope-list";
-import { listEnvelopes } from "../services/envelope-list";
-import type { FieldErrors, Values } from "../../templates/view";
+import { listEnvelopes, listQuerySchema } from "../services/envelope-list";
+import type { FieldErrors } from "../../templates/view";
 import type { AppEnv } from "./context";
 import { clientInfo, fieldErrors, stringFields, view } from "./helpers";
 import { pdfResponse } from "./pdf-response";
@@ -51,8 +56,11 @@ const pdfErrorKeys: Partial<Record<string, FieldErrors["file"]>> = {
 };
 
 envelopeRoutes.get("/", async (c) => {
-  const items = await listEnvelopes(database(c.env.DB), c.get("user")!);
-  return c.html(<EnvelopeListPage view={view(c)} items={items} />);
+  // Never fails on its query: unknown values fall back to the defaults (see listQuerySchema).
+  const query = listQuerySchema.parse({ status: c.req.query("status"), q: c.req.query("q"), page: c.req.query("page") });
+  const retentionDays = Number(c.env.RETENTION_DAYS) || 90;
+  const list = await listEnvelopes(database(c.env.DB), c.get("user")!, query, { retentionDays });
+  return c.html(<EnvelopeListPage view={view(c)} list={list} now={new Date()} />);
 });
 
 envelopeRoutes.get("/new", (c) => c.html(<NewEnvelopePage view={view(c)} idempotencyKey={randomToken()} />));
@@ -62,7 +70,7 @@ envelopeRoutes.post("/", async (c) => {
   const db = database(c.env.DB);
   const body = await c.req.parseBody();
   const values = stringFields(body);
-  const parsed = newEnvelopeSchema.safeParse(values);
+  const parsed = envelopeSettingsSchema.safeParse(values);
   const errors: FieldErrors = parsed.success ? {} : fieldErrors(parsed.error);
   const file = body.file instanceof File && body.file.size > 0 ? body.file : null;
   if (!file) errors.file = "new.error.file";
@@ -85,70 +93,202 @@ envelopeRoutes.post("/", async (c) => {
   }
 });
 
-async function renderEnvelope(
-  c: Context<AppEnv>,
-  state: EnvelopeState,
-  extra: { addValues?: Values; addErrors?: FieldErrors; sendValues?: Values; sendErrors?: FieldErrors; notice?: string } = {},
-  status: 200 | 409 | 422 = 200,
-) {
+/** What the envelope page shows besides the envelope: a form's kept answers and errors, a notice, a refusal. */
+type PageExtras = Omit<EnvelopePageProps, "view" | "state" | "events" | "retentionUntil" | "defaultExpiresOn">;
+
+async function renderEnvelope(c: Context<AppEnv>, state: EnvelopeState, extra: PageExtras = {}, status: 200 | 409 | 422 = 200) {
   const events = await envelopeEvents(c.env, state.id);
   const days = Number(c.env.RETENTION_DAYS) || 90;
   const retentionUntil = state.status === "completed" && state.endedAt ? new Date(Date.parse(state.endedAt) + days * DAY_MS).toISOString() : null;
-  return c.html(<EnvelopePage view={view(c)} state={state} events={events} retentionUntil={retentionUntil} {...extra} />, status);
+  const defaultExpiresOn = dateIn(new Date(Date.now() + expiryDays.default * DAY_MS), state.timeZone);
+  return c.html(
+    <EnvelopePage view={view(c)} state={state} events={events} retentionUntil={retentionUntil} defaultExpiresOn={defaultExpiresOn} {...extra} />,
+    status,
+  );
 }
 
+/** Refusal reasons the page explains in the sender's language; anything else gets a general message. */
+const refusalKeys: Record<string, MessageKey> = {
+  not_draft: "builder.refused.not_draft",
+  not_sent: "builder.refused.not_sent",
+  finalising: "builder.refused.finalising",
+  remind_too_soon: "builder.refused.remind_too_soon",
+  resend_too_soon: "builder.refused.resend_too_soon",
+  not_their_turn: "builder.refused.not_their_turn",
+  already_done: "builder.refused.already_done",
+  already_opened: "builder.refused.already_opened",
+  not_signer: "builder.refused.not_signer",
+  not_cancellable: "builder.refused.not_cancellable",
+};
+
+/**
+ * Runs a sender action. A refusal by the state machine (wrong state, too soon) shows the
+ * envelope page again with the reason, as 409; nothing has changed.
+ */
+async function act(c: Context<AppEnv>, id: string, action: () => Promise<unknown>, done: string): Promise<Response> {
+  try {
+    await action();
+  } catch (error) {
+    if (error instanceof DomainError && error.code === "invalid_transition") return refused(c, id, error);
+    throw error;
+  }
+  return c.redirect(done, 303);
+}
+
+async function refused(c: Context<AppEnv>, id: string, error: DomainError): Promise<Response> {
+  const state = await envelopeForSender(c.env, database(c.env.DB), c.get("user")!, id);
+  const reason = typeof error.details?.reason === "string" ? error.details.reason : "";
+  const retryAt = typeof error.details?.retryAt === "string" ? error.details.retryAt : null;
+  const time = retryAt ? formatDateTime(c.get("locale"), retryAt, state.timeZone) : "";
+  return renderEnvelope(c, state, { refusal: c.get("t")(refusalKeys[reason] ?? "builder.refused.generic", { time }) }, 409);
+}
+
+/** The envelope this sender owns, or a 404 that looks like any unknown id. Checked before reading any answer. */
+async function owned(c: Context<AppEnv>): Promise<{ id: string; state: EnvelopeState }> {
+  const id = envelopeId(c);
+  return { id, state: await envelopeForSender(c.env, database(c.env.DB), c.get("user")!, id) };
+}
+
+function recipientParam(c: Context<AppEnv>, state: EnvelopeState) {
+  const rid = c.req.param("rid");
+  const recipient = state.recipients.find((r) => r.id === rid);
+  if (!recipient) throw new DomainError("not_found", "No such recipient");
+  return recipient;
+}
+
+const notices = {
+  sent: "envelope.sent.notice",
+  saved: "builder.settings.saved",
+  reminded: "builder.remind.done",
+  resent: "builder.resend.done",
+  corrected: "builder.correct.done",
+} as const satisfies Record<string, MessageKey>;
+
 envelopeRoutes.get("/:id", async (c) => {
-  const state = await envelopeForSender(c.env, database(c.env.DB), c.get("user")!, envelopeId(c));
-  const notice = c.req.query("sent") === "1" && state.status === "sent" ? c.get("t")("envelope.sent.notice") : undefined;
+  const { state } = await owned(c);
+  // After an action the page says what happened (a redirect's query, so a reload shows the same page).
+  const done = c.req.query("done") ?? "";
+  const notice = done in notices && (done !== "sent" || state.status === "sent") ? c.get("t")(notices[done as keyof typeof notices]) : undefined;
   return renderEnvelope(c, state, notice ? { notice } : {});
+});
+
+envelopeRoutes.post("/:id/settings", async (c) => {
+  const { id, state } = await owned(c);
+  const values = stringFields(await c.req.parseBody());
+  const parsed = envelopeSettingsSchema.safeParse(values);
+  if (!parsed.success) return renderEnvelope(c, state, { settings: { values, errors: fieldErrors(parsed.error) } }, 422);
+  return act(c, id, () => updateDraftSettings(c.env, database(c.env.DB), c.get("user")!, id, parsed.data), `/envelopes/${id}?done=saved`);
 });
 
 envelopeRoutes.post("/:id/recipients", async (c) => {
   const db = database(c.env.DB);
-  const user = c.get("user")!;
-  const id = envelopeId(c);
+  const { id, state } = await owned(c);
   const values = stringFields(await c.req.parseBody());
-  const parsed = addRecipientSchema.safeParse(values);
-  if (!parsed.success) {
-    return renderEnvelope(c, await envelopeForSender(c.env, db, user, id), { addValues: values, addErrors: fieldErrors(parsed.error) }, 422);
-  }
+  const parsed = recipientInputSchema.safeParse(values);
+  if (!parsed.success) return renderEnvelope(c, state, { add: { values, errors: fieldErrors(parsed.error) } }, 422);
   try {
-    await addSigner(c.env, db, user, id, parsed.data);
+    await addRecipient(c.env, db, c.get("user")!, id, parsed.data);
   } catch (error) {
     if (error instanceof DomainError && error.code === "validation_failed") {
-      const key = error.details?.reason === "too_many_recipients" ? "envelope.add.error.tooMany" : "envelope.add.error.duplicate";
-      return renderEnvelope(c, await envelopeForSender(c.env, db, user, id), { addValues: values, addErrors: { email: key } }, 422);
+      const errors: FieldErrors =
+        error.details?.reason === "too_many_recipients"
+          ? { email: "envelope.add.error.tooMany" }
+          : error.details?.reason === "phone_required"
+            ? { phone: "builder.error.phoneRequired" }
+            : { email: "envelope.add.error.duplicate" };
+      return renderEnvelope(c, await envelopeForSender(c.env, db, c.get("user")!, id), { add: { values, errors } }, 422);
     }
+    if (error instanceof DomainError && error.code === "invalid_transition") return refused(c, id, error);
     throw error;
   }
   return c.redirect(`/envelopes/${id}#add-heading`, 303);
 });
 
 envelopeRoutes.post("/:id/recipients/:rid/remove", async (c) => {
-  const id = envelopeId(c);
-  await removeSigner(c.env, database(c.env.DB), c.get("user")!, id, c.req.param("rid"));
-  return c.redirect(`/envelopes/${id}`, 303);
+  const { id, state } = await owned(c);
+  const recipient = recipientParam(c, state);
+  return act(c, id, () => removeRecipient(c.env, database(c.env.DB), c.get("user")!, id, recipient.id), `/envelopes/${id}#recipients-heading`);
+});
+
+envelopeRoutes.post("/:id/recipients/:rid/move", async (c) => {
+  const { id, state } = await owned(c);
+  const recipient = recipientParam(c, state);
+  const direction = z.enum(["up", "down"]).safeParse((await c.req.parseBody()).direction);
+  if (!direction.success) throw new DomainError("bad_request", "Move up or down");
+  return act(c, id, () => moveRecipient(c.env, database(c.env.DB), c.get("user")!, id, recipient.id, direction.data), `/envelopes/${id}#recipients-heading`);
 });
 
 envelopeRoutes.post("/:id/send", async (c) => {
-  const db = database(c.env.DB);
-  const user = c.get("user")!;
-  const id = envelopeId(c);
+  const { id, state } = await owned(c);
   const values = stringFields(await c.req.parseBody());
-  const parsed = sendSchema.safeParse(values);
-  if (!parsed.success) {
-    return renderEnvelope(c, await envelopeForSender(c.env, db, user, id), { sendValues: values, sendErrors: fieldErrors(parsed.error) }, 422);
+  const parsed = sendInputSchema(new Date()).safeParse({ expiresOn: values.expiresOn, timeZone: state.timeZone });
+  if (!parsed.success) return renderEnvelope(c, state, { send: { values, errors: fieldErrors(parsed.error) } }, 422);
+  const input = parsed.data;
+  try {
+    await sendEnvelope(c.env, database(c.env.DB), c.get("user")!, id, input, clientInfo(c));
+  } catch (error) {
+    // Only copy recipients so far: nobody would sign.
+    if (error instanceof DomainError && error.details?.reason === "no_signers") {
+      return renderEnvelope(c, state, { refusal: c.get("t")("builder.error.noSigners") }, 422);
+    }
+    if (error instanceof DomainError && error.code === "invalid_transition") return refused(c, id, error);
+    throw error;
   }
-  await sendEnvelope(c.env, db, user, id, parsed.data.expiryDays, clientInfo(c));
-  return c.redirect(`/envelopes/${id}?sent=1`, 303);
+  return c.redirect(`/envelopes/${id}?done=sent`, 303);
+});
+
+envelopeRoutes.post("/:id/remind", async (c) => {
+  const { id } = await owned(c);
+  return act(c, id, () => remindSigners(c.env, database(c.env.DB), c.get("user")!, id, clientInfo(c)), `/envelopes/${id}?done=reminded`);
+});
+
+envelopeRoutes.post("/:id/recipients/:rid/resend", async (c) => {
+  const { id, state } = await owned(c);
+  const recipient = recipientParam(c, state);
+  return act(c, id, () => resendInvitation(c.env, database(c.env.DB), c.get("user")!, id, recipient.id, clientInfo(c)), `/envelopes/${id}?done=resent`);
+});
+
+envelopeRoutes.post("/:id/recipients/:rid/email", async (c) => {
+  const db = database(c.env.DB);
+  const { id, state } = await owned(c);
+  const recipient = recipientParam(c, state);
+  const values = stringFields(await c.req.parseBody());
+  const email = values.email ?? "";
+  const again = (key: MessageKey, status: 422) => renderEnvelope(c, state, { correct: { recipientId: recipient.id, value: email, error: key } }, status);
+  const parsed = emailSchema.safeParse(email);
+  if (!parsed.success) return again("envelope.add.error.email", 422);
+  try {
+    await correctRecipientEmail(c.env, db, c.get("user")!, id, recipient.id, parsed.data, clientInfo(c));
+  } catch (error) {
+    if (error instanceof DomainError && error.code === "validation_failed") {
+      return again(error.details?.reason === "same_email" ? "builder.error.sameEmail" : "envelope.add.error.duplicate", 422);
+    }
+    if (error instanceof DomainError && error.code === "invalid_transition") return refused(c, id, error);
+    throw error;
+  }
+  return c.redirect(`/envelopes/${id}?done=corrected`, 303);
 });
 
 envelopeRoutes.post("/:id/cancel", async (c) => {
-  const id = envelopeId(c);
-  const body = await c.req.parseBody();
-  const reason = typeof body.reason === "string" ? body.reason.trim().slice(0, 500) : "";
-  await cancelEnvelope(c.env, database(c.env.DB), c.get("user")!, id, reason, clientInfo(c));
-  return c.redirect(`/envelopes/${id}`, 303);
+  const { id, state } = await owned(c);
+  const values = stringFields(await c.req.parseBody());
+  const reason = (values.reason ?? "").trim();
+  if (reason.length === 0 || reason.length > MAX_CANCEL_REASON) {
+    return renderEnvelope(c, state, { cancel: { values, errors: { reason: "builder.error.cancelReason" } } }, 422);
+  }
+  return act(c, id, () => cancelEnvelope(c.env, database(c.env.DB), c.get("user")!, id, reason, clientInfo(c)), `/envelopes/${id}`);
+});
+
+/** Deleting asks first: a page with one button, so it works without JavaScript. */
+envelopeRoutes.get("/:id/delete", async (c) => {
+  const { id, state } = await owned(c);
+  if (state.status !== "draft") return refused(c, id, new DomainError("invalid_transition", "Only a draft can be deleted", { reason: "not_draft" }));
+  return c.html(<DeleteDraftPage view={view(c)} state={state} />);
+});
+
+envelopeRoutes.post("/:id/delete", async (c) => {
+  const { id } = await owned(c);
+  return act(c, id, () => deleteDraft(c.env, database(c.env.DB), c.get("user")!, id), "/envelopes");
 });
 
 envelopeRoutes.get("/:id/original.pdf", async (c) => {

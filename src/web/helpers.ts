@@ -12,7 +12,7 @@ export function view(c: Context<AppEnv>): View {
     locale: c.get("locale"),
     nonce: c.get("nonce"),
     csrf: c.get("csrf"),
-    user: user ? { name: user.name } : null,
+    user: user ? { name: user.name, emailVerified: user.emailVerified } : null,
     // A signing link's path holds its token: never echo it into the page (language links).
     path: pathOf(c),
   };

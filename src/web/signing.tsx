@@ -79,6 +79,12 @@ async function stateful(c: Context<AppEnv>, ctx: SignerContext, form?: { values?
       : message(c, "sign.done.title", "sign.done.waiting");
   }
   if (recipient.status === "declined") return message(c, "sign.declined.title", "sign.declined.body");
+  // Someone who only gets a copy has a link once everyone has signed: it leads to the signed PDF.
+  if (recipient.role === "cc") {
+    return state.status === "completed"
+      ? message(c, "builder.copy.title", "builder.copy.body", 200, `${base}/signed.pdf`)
+      : message(c, "sign.invalid.title", "sign.invalid.body", 404);
+  }
   if (state.status === "cancelled" || state.status === "declined") return message(c, "sign.cancelled.title", "sign.cancelled.body", 410);
   if (state.status === "expired" || (state.expiresAt && state.expiresAt <= new Date().toISOString())) {
     return message(c, "sign.expired.title", "sign.expired.body", 410);

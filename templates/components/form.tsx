@@ -110,6 +110,20 @@ export function FileField(props: FieldProps & { accept: string }) {
   );
 }
 
+/** A select, for choices too many for radios (the time zone). */
+export function Select(props: FieldProps & { value?: string | undefined; options: { value: string; label: string }[] }) {
+  const { id, label, hint, error, value, options } = props;
+  return (
+    <div class={`field${error ? " field--error" : ""}`}>
+      <label for={id}>{label}</label>
+      <FieldMessages {...props} />
+      <select class="input select" id={id} name={id} aria-describedby={describedBy(id, hint, error)} aria-invalid={error ? "true" : undefined}>
+        {options.map((o) => <option value={o.value} selected={o.value === value}>{o.label}</option>)}
+      </select>
+    </div>
+  );
+}
+
 /** The first radio carries the plain id, so the error summary can link to the group. */
 export function Radios(props: FieldProps & { value?: string | undefined; options: { value: string; label: string }[] }) {
   const { id, label, hint, error, value, options } = props;

@@ -57,6 +57,7 @@ export function LogInPage({ view, values = {}, errors = {}, notice }: { view: Vi
         <TextField t={t} id="password" type="password" label={t("login.password")} error={errors.password} autocomplete="current-password" />
         <Button>{t("login.submit")}</Button>
       </form>
+      <p><a href="/password/forgot">{t("account.login.forgot")}</a></p>
       <p>{t("login.noAccount")} <a href="/signup">{t("nav.signup")}</a></p>
     </Layout>
   );

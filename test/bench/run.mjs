@@ -15,6 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { PDFDocument, StandardFonts } from "pdf-lib";
+import { uploadRows } from "./upload.mjs";
 
 if (!import.meta.dirname || typeof Headers.prototype.getSetCookie !== "function") {
   console.error(`bench: Node ${process.version} is too old; run it as \`npm run bench\` (Node 24 from the \`node\` devDependency)`);
@@ -289,6 +290,19 @@ function bytesRow(bytes) {
   return { raw: bytes.length, gzip: gz(bytes) };
 }
 
+/** Opens the sign-up confirmation link from the dev outbox and confirms: sending needs a confirmed address. */
+async function confirmEmail(client, email) {
+  const link = await waitFor("the confirmation email in /dev/outbox.json", 30_000, async () => {
+    const res = await client.get("/dev/outbox.json");
+    const { messages } = JSON.parse(res.text());
+    return messages.find((m) => m.to === email && m.subject.startsWith("Confirm your email address"))?.link ?? null;
+  });
+  const opened = await client.get(new URL(link).pathname);
+  const confirmPage = await client.get(pathOf(opened.location));
+  const confirmed = await client.postForm("/email/verify", { _csrf: hiddenField(confirmPage.text(), "_csrf") });
+  if (confirmed.status !== 303) throw new Error(`confirming the address answered ${confirmed.status}`);
+}
+
 /** Sign up once, make a few envelopes, send one, follow the invitation to the signing page. */
 async function driveApp(app) {
   const sender = new Client(app.base);
@@ -304,6 +318,7 @@ async function driveApp(app) {
   });
   if (pathOf(signup.location) !== "/envelopes") throw new Error(`sign-up redirected to ${signup.location}, expected /envelopes`);
   if (!sender.jar.has("__Host-pactly-session")) throw new Error("sign-up set no __Host-pactly-session cookie");
+  await confirmEmail(sender, `bench-${stamp}@example.com`);
 
   const pdf = await makePdf();
   const envelopeIds = [];
@@ -621,6 +636,9 @@ async function main() {
   const sealOut = await run("finalisation bench", nodeBin, [path.join(root, "test/node/bench-seal.mjs"), "--json"], { timeoutMs: 120_000 });
   const sealRows = JSON.parse(sealOut.slice(sealOut.indexOf("[")));
 
+  log("upload + encrypt of a 20 MB PDF in Node, beside raw WebCrypto AES-GCM");
+  const uploadBenchRows = await uploadRows();
+
   // ----- the table
   const list = bytesRow(flow.listPage);
   const signing = bytesRow(flow.signingPage);
@@ -668,6 +686,7 @@ async function main() {
     const label = { seal: "seal only", "certificate+seal": "finalise (certificate + seal)", "pdf-lib load+save": "naive pdf-lib load + save" }[r.operation] ?? r.operation;
     rows.push([`${label}, ${r.document.split(",")[0]}`, `${r.ms} ms, +${r.peakGrowthMB} MB peak`, `${r.document}; Node, fresh process under --max-old-space-size=128, peak RSS ${r.peakRssMB} MB (mostly Node itself)`]);
   }
+  rows.push(...uploadBenchRows);
   printTable(rows);
   log(`done in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 }

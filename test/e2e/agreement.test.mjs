@@ -27,11 +27,19 @@ function norwegian(options = {}) {
 }
 
 async function signUp(page, name) {
+  const email = uniqueEmail("avtale");
   await page.goto(`${BASE_URL}/signup`);
   await page.getByLabel("Fullt navn").fill(name);
-  await page.getByLabel("E-postadresse").fill(uniqueEmail("avtale"));
+  await page.getByLabel("E-postadresse").fill(email);
   await page.getByLabel("Passord").fill("correct horse battery staple");
   await page.getByRole("button", { name: "Opprett konto" }).click();
+  await page.getByRole("heading", { name: "Konvolutter" }).waitFor();
+  // Sending needs a confirmed address: open the link from the email and confirm.
+  const mail = await waitForMail(email, "Bekreft e-postadressen din");
+  await page.goto(`${BASE_URL}${new URL(mail.link).pathname}`);
+  await page.getByRole("button", { name: "Bekreft" }).click();
+  await page.getByText("E-postadressen din er bekreftet").first().waitFor();
+  await page.getByRole("link", { name: "Konvolutter" }).first().click();
   await page.getByRole("heading", { name: "Konvolutter" }).waitFor();
 }
 
@@ -125,6 +133,27 @@ test("a sender writes a Norwegian loan agreement from a template, and the signer
   await page.getByRole("button", { name: "Send til signatarene" }).click();
   await page.getByText("Sendt. Signatarene er invitert.").waitFor();
   assert.deepEqual(consoleErrors, []);
+  const envelopeUrl = page.url().split("?")[0];
+
+  // The sender follows it on the dashboard: listed as out for signing, found by the signer's name.
+  await page.getByRole("navigation", { name: "Hovedmeny" }).getByRole("link", { name: "Konvolutter" }).click();
+  await page.getByRole("heading", { name: "Konvolutter", level: 1 }).waitFor();
+  const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: title }) });
+  assert.match(await row.innerText(), /Til signering/);
+  assert.match(await row.innerText(), /0 av 1 har signert/);
+  const filters = page.getByRole("navigation", { name: "Filtrer etter status" });
+  assert.equal(await filters.getByRole("link", { name: /^Alle/ }).getAttribute("aria-current"), "page");
+  // Live search (htmx) as the sender types, in lower case: the list, the counts and the address follow.
+  await page.getByLabel("Søk etter tittel, eller navn eller e-post til en signatar").pressSequentially("øystein");
+  await page.waitForURL(/[?&]q=%C3%B8ystein/);
+  await page.locator("#results-status", { hasText: "Viser 1 konvolutt" }).waitFor();
+  await row.waitFor();
+  await shot(page, "agreement-10-dashboard-search");
+  await page.getByLabel("Søk etter tittel, eller navn eller e-post til en signatar").fill("ingen slik avtale");
+  await page.locator("#results-status", { hasText: "Ingen konvolutter passer til «ingen slik avtale»." }).waitFor();
+  await page.getByRole("link", { name: "Tøm søket" }).click();
+  await row.waitFor();
+  assert.deepEqual(consoleErrors, []);
 
   // The signer, with JavaScript off, reads the agreement as HTML.
   const invite = await waitForMail(signer.email, "ber deg signere");
@@ -148,6 +177,33 @@ test("a sender writes a Norwegian loan agreement from a template, and the signer
   await signing.getByRole("button", { name: "Signer dokumentet" }).click();
   await signing.getByRole("heading", { name: "Du har signert" }).waitFor();
   await shot(signing, "agreement-07-signed");
+
+  // Back on the dashboard, "Fullført" shows it once the signed PDF is stored (a queue job).
+  await page.goto(`${BASE_URL}/envelopes`);
+  await page.getByRole("navigation", { name: "Filtrer etter status" }).getByRole("link", { name: /^Fullført/ }).click();
+  assert.match(page.url(), /status=completed/);
+  for (let tries = 0; !(await row.count()) && tries < 45; tries++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    await page.reload();
+  }
+  assert.match(await row.innerText(), /Fullført/);
+  assert.match(await row.innerText(), /1 av 1 har signert/);
+  assert.match(await row.innerText(), /\d+ dager igjen/);
+  assert.equal(await page.getByRole("link", { name: /^Fullført/ }).getAttribute("aria-current"), "page");
+  await shot(page, "agreement-11-dashboard-completed");
+
+  // The envelope page's timeline lists the signing, in order, with times.
+  await row.getByRole("link", { name: title }).click();
+  assert.equal(page.url(), envelopeUrl);
+  const timeline = page.locator("ol.timeline");
+  const entries = await timeline.locator("li").allInnerTexts();
+  const signedAt = entries.findIndex((e) => e.startsWith("Signert — Øystein Åsmund Bø"));
+  assert.ok(signedAt > 0, `the signing is in the timeline: ${entries.join(" | ")}`);
+  assert.ok(entries.findIndex((e) => e.startsWith("Sendt til signering")) < signedAt, "sent before signed");
+  assert.equal(await timeline.locator("li").nth(signedAt).locator("time").count(), 1);
+  assert.match(await page.locator("#main").innerText(), /Kan lastes ned til \d+\. \w+ \d{4} \(\d+ dager igjen\)/);
+  await timeline.scrollIntoViewIfNeeded();
+  await shot(page, "agreement-12-envelope-timeline");
   await context.close();
   await signerContext.close();
 });

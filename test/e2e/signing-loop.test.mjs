@@ -69,6 +69,12 @@ test("a sender gets a PDF signed by two people, with a certificate page that pri
   await page.getByLabel("Password").fill("correct horse battery staple");
   await page.getByRole("button", { name: "Create account" }).click();
   await page.getByRole("heading", { name: "Envelopes" }).waitFor();
+  // Until the address is confirmed every page says so; sending needs it confirmed.
+  await page.getByRole("heading", { name: "Confirm your email address" }).waitFor();
+  const confirmation = await waitForMail(senderEmail, "Confirm your email address");
+  await page.goto(`${BASE_URL}${new URL(confirmation.link).pathname}`);
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await page.getByText("Your email address is confirmed").first().waitFor();
 
   await page.getByRole("link", { name: "New envelope" }).first().click();
   // Submitting without anything shows the error summary first.

@@ -128,6 +128,62 @@ describe("the Envelope Durable Object", () => {
   });
 });
 
+describe("the Envelope Durable Object's stored state", () => {
+  it("keeps working with state stored before phone numbers and reminders existed", async () => {
+    const { id, stub } = await sentEnvelope(1, { expiresInMs: 86_400_000 });
+    await runInDurableObject(stub, (_instance, state) => {
+      const row = state.storage.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'state'").one();
+      const old = JSON.parse(row.v) as Record<string, unknown> & { recipients: Record<string, unknown>[] };
+      delete old.reminderEveryDays;
+      for (const r of old.recipients) {
+        delete r.phone;
+        delete r.lastInvitedAt;
+      }
+      state.storage.sql.exec("UPDATE meta SET v = ? WHERE k = 'state'", JSON.stringify(old));
+    });
+    const state = (await stub.getState())!;
+    expect(state.reminderEveryDays).toBe(3);
+    expect(state.recipients[0]).toMatchObject({ phone: null, lastInvitedAt: null });
+    // Never invited as far as the old state knows: a reminder may go out at once.
+    const reminded = await command(stub.remind({ actor: sender, context: ctx }));
+    expect(reminded.recipients[0]!.lastInvitedAt).not.toBeNull();
+    const row = await env.DB.prepare("SELECT reminder_every_days, time_zone FROM envelopes WHERE id = ?").bind(id).first();
+    expect(row).toEqual({ reminder_every_days: 3, time_zone: "Europe/Oslo" });
+  });
+
+  it("builds a draft with its recipients in one step, and refuses a second envelope for the same object", async () => {
+    seq += 1;
+    const id = `env_once${Date.now().toString(36)}${seq}`;
+    const stub = envelopeStub(env, id);
+    const input = {
+      id,
+      orgId: "org_test",
+      ownerId: "usr_test",
+      sender: { name: "Sender", email: "sender@example.com", locale: "en" as const },
+      title: "One step",
+      message: "",
+      document: { id: "doc_once", sha256: "ab".repeat(32), pages: 1, size: 100, filename: "x.pdf" },
+      signingOrder: "sequential" as const,
+      timeZone: "Europe/Copenhagen",
+      reminderEveryDays: 7,
+      createdAt: new Date().toISOString(),
+    };
+    const recipients = [
+      { id: `rcp_${id}_1`, name: "One", email: `one-${id}@example.com`.toLowerCase(), phone: "+4512345678", role: "signer" as const, method: "sms_otp" as const, locale: "en" as const },
+      { id: `rcp_${id}_2`, name: "Two", email: `two-${id}@example.com`.toLowerCase(), role: "cc" as const, method: "email_link" as const, locale: "nb" as const },
+    ];
+    const state = await command(stub.createDraft(input, recipients, sender));
+    expect(state.recipients.map((r) => [r.order, r.role, r.phone])).toEqual([[1, "signer", "+4512345678"], [2, "cc", null]]);
+    expect(await refusal(stub.createDraft(input, recipients, sender))).toMatch(/^conflict/);
+    // A bad list (SMS without a phone) writes nothing at all.
+    const other = envelopeStub(env, `${id}x`);
+    expect(await refusal(other.createDraft({ ...input, id: `${id}x` }, [{ ...recipients[0]!, phone: null }], sender))).toMatch(/validation_failed/);
+    expect(await other.getState()).toBeNull();
+    const rows = await env.DB.prepare("SELECT phone, role, last_invited_at FROM recipients WHERE envelope_id = ? ORDER BY signing_order").bind(id).all();
+    expect(rows.results).toEqual([{ phone: "+4512345678", role: "signer", last_invited_at: null }, { phone: null, role: "cc", last_invited_at: null }]);
+  });
+});
+
 describe("the notifications queue consumer", () => {
   function invite(id: string, to: string): QueueMessage {
     return { v: 1, id, type: "invite", envelopeId: "env_q", orgId: "org_q", recipientId: "rcp_q", to, name: "Q", locale: "nb", title: "Avtale", senderName: "Sara", message: "", token: "t".repeat(43) };

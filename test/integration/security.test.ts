@@ -595,7 +595,7 @@ describe("error pages", () => {
     }
   });
 
-  it("a server error shows a plain apology page with nothing internal", async () => {
+  it("a document that fails decryption gets a clear page (never partial bytes) with nothing internal", async () => {
     const { client } = await newSender();
     const { path, id } = await createEnvelope(client);
     // Corrupt the stored ciphertext: decryption must fail on the next download.
@@ -611,7 +611,8 @@ describe("error pages", () => {
     expect(res.headers.get("Content-Type")).toMatch(/^text\/html/);
     expectStrictHeaders(res);
     const html = await res.text();
-    expect(titleOf(html)).toMatch(/^Sorry, something went wrong/);
+    expect(titleOf(html)).toMatch(/^This document cannot be opened/);
+    expect(html).not.toContain("%PDF");
     expect(html).not.toContain(row!.key);
     expectNothingInternal(html);
   });
@@ -674,14 +675,16 @@ describe("unauthenticated endpoints", () => {
     expect(dev.status).toBe(200);
   });
 
-  it("an unknown API endpoint answers 404 as application/problem+json with status, title and detail", async () => {
+  it("an API request without a key answers 401 as application/problem+json with status, title and detail, even for an unknown endpoint", async () => {
     const client = new Client(freshIp());
     for (const init of [{ method: "GET" }, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" }]) {
       const res = await client.fetch("/api/v1/no-such-endpoint", init);
-      expect(res.status, init.method).toBe(404);
+      // Authentication comes before routing, so the API's shape is not revealed to strangers.
+      expect(res.status, init.method).toBe(401);
+      expect(res.headers.get("WWW-Authenticate")).toMatch(/^Bearer/);
       expect(res.headers.get("Content-Type")).toMatch(/^application\/problem\+json/);
       const body = (await res.json()) as Record<string, unknown>;
-      expect(body.status).toBe(404);
+      expect(body.status).toBe(401);
       expect(typeof body.title).toBe("string");
       expect((body.title as string).length).toBeGreaterThan(0);
       expect(typeof body.detail).toBe("string");

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { PDFDocument } from "pdf-lib";
 import { Client, signUp, uniqueEmail } from "../support/client";
+import { verifyEmail } from "../support/flows";
 import { makePdf } from "../support/pdf";
 
 type OutboxMessage = { to: string; subject: string; text: string; link: string | null };
@@ -54,7 +55,7 @@ async function signAs(signer: Client, link: string, typedName: string) {
 describe("the first signing loop", () => {
   it("takes an upload to a signed PDF with a certificate, for two signers", async () => {
     const sender = new Client();
-    await signUp(sender);
+    await verifyEmail(sender, (await signUp(sender)).email);
     const a = { name: "Łukasz Ørjansen", email: uniqueEmail("lukasz") };
     const b = { name: "Kari Nordmann", email: uniqueEmail("kari") };
     const { path } = await createEnvelope(sender, [a, b]);
@@ -103,7 +104,7 @@ describe("the first signing loop", () => {
 
   it("never stores a document in plaintext", async () => {
     const sender = new Client();
-    await signUp(sender);
+    await verifyEmail(sender, (await signUp(sender)).email);
     const { id } = await createEnvelope(sender, []);
     const listed = await env.DOCUMENTS.list();
     expect(listed.objects.length).toBeGreaterThan(0);
@@ -116,7 +117,7 @@ describe("the first signing loop", () => {
 
   it("creates one envelope when the upload is submitted twice with the same form", async () => {
     const sender = new Client();
-    await signUp(sender);
+    await verifyEmail(sender, (await signUp(sender)).email);
     const { idem } = await createEnvelope(sender, [], "Only once");
     const { csrf } = await sender.page("/envelopes/new");
     const again = await sender.post(

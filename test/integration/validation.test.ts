@@ -107,7 +107,13 @@ const MSG = {
   encrypted: /password-protected/i,
   signerName: /signer.s full name/i,
   duplicate: /already/i,
-  expiry: /whole number of days between 1 and 365/i,
+  expiryFormat: /real date/i,
+  expiryPast: /must be in the future/i,
+  expiryFar: /within a year/i,
+  phone: /international format/i,
+  phoneRequired: /SMS code/i,
+  reminders: /whole number of days between 0 and 30/i,
+  tooMany: /at most 50 recipients/i,
   typedName: /type your full name/i,
   consent: /confirm that you have read/i,
   reason: /why you decline/i,
@@ -213,7 +219,7 @@ describe("new envelope", () => {
     const sender = await newSender();
     const { csrf, html } = await sender.client.page("/envelopes/new");
     const idem = /name="idempotency_key" value="([^"]+)"/.exec(html)![1]!;
-    const body: Record<string, string | Blob> = { idempotency_key: idem, title: fields.title ?? "", message: "Kept message", order: "sequential" };
+    const body: Record<string, string | Blob> = { idempotency_key: idem, title: fields.title ?? "", message: "Kept message", signingOrder: "sequential", timeZone: "Europe/Stockholm", reminderEveryDays: "5" };
     if (fields.file) body.file = fields.file;
     const res = await sender.client.post("/envelopes", body, csrf, { multipart: true });
     return { ...sender, res };
@@ -231,7 +237,9 @@ describe("new envelope", () => {
     const sender = await upload({ title: "   ", file: await pdfFile() });
     const html = await expectFieldErrors(sender.res, { title: MSG.title });
     expect(fieldValue(html, "message")).toBe("Kept message");
-    expect(html).toMatch(/<input[^>]*id="order-sequential"[^>]*checked/);
+    expect(html).toMatch(/<input[^>]*id="signingOrder-sequential"[^>]*checked/);
+    expect(html).toMatch(/<option value="Europe\/Stockholm" selected/);
+    expect(fieldValue(html, "reminderEveryDays")).toBe("5");
     await expectNothingCreated(sender);
   });
 
@@ -345,21 +353,118 @@ describe("add signer", () => {
     expect(await signerRows(client, path)).toEqual(before.rows);
     expect(await timeline(client, path)).toEqual(before.events);
   });
+
+  it("with a phone number not in international format says so and keeps the answers", async () => {
+    const { client, path } = await draftWith();
+    const before = await signerRows(client, path);
+    const email = uniqueEmail("phone");
+    for (const phone of ["912 34 567", "+47 12", "+47 912 34 567 890 123", "call me"]) {
+      const res = await postSigner(client, path, { name: "Phone Person", email, phone, role: "signer", method: "email_link", locale: "en" });
+      const html = await expectFieldErrors(res, { phone: MSG.phone });
+      expect(fieldValue(html, "phone")).toBe(phone);
+      expect(fieldValue(html, "email")).toBe(email);
+    }
+    expect(await signerRows(client, path)).toEqual(before);
+  });
+
+  it("choosing SMS codes without a phone number asks for one", async () => {
+    const { client, path } = await draftWith();
+    const before = await signerRows(client, path);
+    const res = await postSigner(client, path, { name: "Sms Person", email: uniqueEmail("sms"), phone: "", role: "signer", method: "sms_otp", locale: "en" });
+    const html = await expectFieldErrors(res, { phone: MSG.phoneRequired });
+    expect(html).toMatch(/<input[^>]*id="method-sms_otp"[^>]*checked/);
+    expect(await signerRows(client, path)).toEqual(before);
+  });
+
+  it("refuses the 51st recipient and keeps 50", async () => {
+    const sender = await newSender();
+    const { path, id } = await createEnvelope(sender.client);
+    const { csrf } = await sender.client.page(path);
+    for (let i = 1; i <= 50; i++) {
+      const res = await sender.client.post(`${path}/recipients`, { name: `Person ${i}`, email: uniqueEmail(`p${i}`), role: i % 5 === 0 ? "cc" : "signer", locale: "en" }, csrf);
+      expect(res.status).toBe(303);
+    }
+    const res = await sender.client.post(`${path}/recipients`, { name: "One Too Many", email: uniqueEmail("p51"), locale: "en" }, csrf);
+    const html = await expectFieldErrors(res, { email: MSG.tooMany });
+    expect(fieldValue(html, "name")).toBe("One Too Many");
+    const n = await env.DB.prepare("SELECT count(*) AS n FROM recipients WHERE envelope_id = ?").bind(id).first<{ n: number }>();
+    expect(n!.n).toBe(50);
+  });
 });
 
 describe("send", () => {
-  it.each(["0", "400", "abc", "2.5", ""])("with an expiry of %j days says the allowed range and sends nothing", async (days) => {
+  const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+
+  it.each([
+    ["in the past", day(-1), MSG.expiryPast],
+    ["not a real date", "2027-02-30", MSG.expiryFormat],
+    ["not a date at all", "next friday", MSG.expiryFormat],
+    ["more than a year ahead", day(400), MSG.expiryFar],
+  ])("with an expiry date %s says so, keeps the date and sends nothing", async (_label, expiresOn, message) => {
     const signer = newSigner("Never Invited");
     const sender = await newSender();
     const { path } = await createEnvelope(sender.client, { signers: [signer] });
     const before = await timeline(sender.client, path);
     const { csrf } = await sender.client.page(path);
-    const res = await sender.client.post(`${path}/send`, { expiryDays: days }, csrf);
-    const html = await expectFieldErrors(res, { expiryDays: MSG.expiry });
-    expect(fieldValue(html, "expiryDays")).toBe(days);
+    const res = await sender.client.post(`${path}/send`, { expiresOn }, csrf);
+    const html = await expectFieldErrors(res, { expiresOn: message });
+    expect(fieldValue(html, "expiresOn")).toBe(expiresOn);
     expect(await envelopeStatus(sender.client, path)).toBe("Draft");
     expect(await timeline(sender.client, path)).toEqual(before);
     expect((await outboxMessages(sender.client)).some((m) => m.to === signer.email)).toBe(false);
+  });
+
+  it("with only copy recipients offers no send form and refuses a hand-made send", async () => {
+    const sender = await newSender();
+    const { path } = await createEnvelope(sender.client);
+    const copy = newSigner("Copy Only");
+    const { csrf } = await sender.client.page(path);
+    expect((await sender.client.post(`${path}/recipients`, { name: copy.name, email: copy.email, role: "cc", locale: "en" }, csrf)).status).toBe(303);
+    const page = await sender.client.page(path);
+    expect(page.html).not.toContain(`action="${path}/send"`);
+    expect(page.html).toContain("Add at least one signer before sending");
+    const res = await sender.client.post(`${path}/send`, {}, page.csrf);
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(titleOf(html)).toMatch(/^Error: /);
+    expect(html).toContain("Add at least one signer");
+    expect(await envelopeStatus(sender.client, path)).toBe("Draft");
+    expect((await outboxMessages(sender.client)).some((m) => m.to === copy.email)).toBe(false);
+  });
+});
+
+describe("draft settings", () => {
+  it("with an empty title, a bad time zone and a bad reminder cadence names each and changes nothing", async () => {
+    const sender = await newSender();
+    const { path } = await createEnvelope(sender.client, { title: "Kept title" });
+    const before = await timeline(sender.client, path);
+    const { csrf } = await sender.client.page(path);
+    const res = await sender.client.post(`${path}/settings`, { title: " ", message: "New words", signingOrder: "sequential", timeZone: "Mars/Olympus", reminderEveryDays: "31" }, csrf);
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(titleOf(html)).toMatch(/^Error: /);
+    expect(html).toContain('href="#title"');
+    expect(html).toContain('href="#timeZone"');
+    expect(html).toContain('href="#reminderEveryDays"');
+    expect(html).toMatch(/id="timeZone-error"/);
+    expect(fieldValue(html, "message")).toBe("New words");
+    expect(fieldValue(html, "reminderEveryDays")).toBe("31");
+    expect(html).toMatch(/<input[^>]*id="signingOrder-sequential"[^>]*checked/);
+    expect(await timeline(sender.client, path)).toEqual(before);
+    expect(decode(/<h1>([^<]*)<\/h1>/.exec(html)![1]!)).toBe("Kept title");
+  });
+});
+
+describe("cancel", () => {
+  it("without a reason asks for one and cancels nothing", async () => {
+    const { sender, path } = await sentEnvelope([newSigner("Still Invited")]);
+    const { csrf } = await sender.client.page(path);
+    for (const reason of ["", "   ", "x".repeat(501)]) {
+      const res = await sender.client.post(`${path}/cancel`, { reason }, csrf);
+      const html = await expectFieldErrors(res, { reason: /reason for cancelling/i });
+      expect(fieldValue(html, "reason")).toBe(reason);
+    }
+    expect(await envelopeStatus(sender.client, path)).toBe("Out for signing");
   });
 });
 

@@ -21,17 +21,33 @@ export function freshIp(): string {
 
 export const PASSWORD = "correct horse battery staple";
 
-/** A signed-in sender with a client of their own. */
-export async function newSender(name = "Sender Person"): Promise<{ client: Client; email: string }> {
+/**
+ * A signed-in sender with a client of their own. Their email address is confirmed
+ * through the link in the sign-up email (sending requires it) unless `verified: false`.
+ */
+export async function newSender(name = "Sender Person", opts: { verified?: boolean } = {}): Promise<{ client: Client; email: string }> {
   const client = new Client(freshIp());
   const { email } = await signUp(client, name);
+  if (opts.verified !== false) await verifyEmail(client, email);
   return { client, email };
+}
+
+/** Opens the confirmation link of the sign-up email and confirms, as the address's owner would. */
+export async function verifyEmail(client: Client, email: string): Promise<void> {
+  const message = await waitForMessage(client, email, "Confirm your email address");
+  const opened = await client.get(new URL(message.link!).pathname);
+  expect(opened.status).toBe(303);
+  const { csrf } = await client.page(opened.headers.get("Location")!);
+  const confirmed = await client.post("/email/verify", {}, csrf);
+  expect(confirmed.status).toBe(303);
 }
 
 export type Signer = { name: string; email: string };
 
 export function newSigner(name: string): Signer {
-  return { name, email: uniqueEmail(name.split(" ")[0]!.toLowerCase()) };
+  // Letters like Å in a name become their ASCII base in the address (most mail systems refuse non-ASCII addresses).
+  const local = name.split(" ")[0]!.normalize("NFKD").replace(/[^A-Za-z0-9]/g, "").toLowerCase() || "signer";
+  return { name, email: uniqueEmail(local) };
 }
 
 /** Uploads a fresh PDF as a draft envelope and adds the given signers. Returns its page path and id. */
@@ -47,7 +63,7 @@ export async function createEnvelope(
       idempotency_key: idem,
       title: opts.title ?? "Used-car sale",
       message: "Please sign",
-      order: opts.order ?? "parallel",
+      signingOrder: opts.order ?? "parallel",
       file: new File([await makePdf(1)], "agreement.pdf", { type: "application/pdf" }),
     },
     csrf,
@@ -63,12 +79,15 @@ export async function createEnvelope(
 export async function addSigner(sender: Client, path: string, s: Signer): Promise<void> {
   const { csrf } = await sender.page(path);
   const added = await sender.post(`${path}/recipients`, { name: s.name, email: s.email, locale: "en" }, csrf);
-  expect(added.status).toBe(303);
+  // On a refusal, the first error message says why.
+  expect(added.status, /class="field-error">(?:<span[^>]*>[^<]*<\/span>)?\s*([^<]*)/.exec(added.status === 303 ? "" : await added.clone().text())?.[1] ?? "").toBe(303);
 }
 
-export async function sendEnvelope(sender: Client, path: string, expiryDays = "30"): Promise<void> {
-  const { csrf } = await sender.page(path);
-  const sent = await sender.post(`${path}/send`, { expiryDays }, csrf);
+/** Sends with the expiry date the form offers (30 days ahead) unless one is given (YYYY-MM-DD). */
+export async function sendEnvelope(sender: Client, path: string, expiresOn?: string): Promise<void> {
+  const { csrf, html } = await sender.page(path);
+  const offered = /id="expiresOn"[^>]*value="([^"]*)"/.exec(html)?.[1] ?? /value="([^"]*)"[^>]*id="expiresOn"/.exec(html)?.[1];
+  const sent = await sender.post(`${path}/send`, { expiresOn: expiresOn ?? offered ?? "" }, csrf);
   expect(sent.status).toBe(303);
 }
 

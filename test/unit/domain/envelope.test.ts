@@ -159,3 +159,173 @@ describe("envelope state machine", () => {
     );
   });
 });
+
+// ---- the builder and the lifecycle after send ----
+
+const hour = 3600_000;
+const later = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
+
+function refusal(fn: () => unknown): { code: string; reason: unknown; retryAt: unknown } {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(DomainError);
+    const e = error as DomainError;
+    return { code: e.code, reason: e.details?.reason, retryAt: e.details?.retryAt };
+  }
+  throw new Error("expected a refusal");
+}
+
+function withCc(state: m.EnvelopeState): m.EnvelopeState {
+  return m.addRecipient(state, { id: "rcp_cc", name: "Copy Person", email: "cc@example.com", role: "cc", method: "eid", locale: "nb" }, sender, at(1)).state;
+}
+
+function sent(order: m.SigningOrder = "parallel", signerCount = 2): m.EnvelopeState {
+  return issueAll(m.send(draft(order, signerCount), { actor: sender, at: at(2), expiresAt, context: ctx }));
+}
+
+describe("building a draft", () => {
+  it("keeps a phone number, and a copy recipient never identifies", () => {
+    let state = m.addRecipient(draft("parallel", 0), { id: "rcp_p", name: "Phone", email: "p@example.com", phone: "+4791234567", role: "signer", method: "sms_otp", locale: "en" }, sender, at(1)).state;
+    state = withCc(state);
+    expect(state.recipients.map((r) => [r.phone, r.method, r.role])).toEqual([["+4791234567", "sms_otp", "signer"], [null, "email_link", "cc"]]);
+  });
+
+  it("refuses an SMS code without a phone number", () => {
+    const r = refusal(() => m.addRecipient(draft("parallel", 0), { id: "rcp_p", name: "P", email: "p@example.com", role: "signer", method: "sms_otp", locale: "en" }, sender, at(1)));
+    expect(r).toMatchObject({ code: "validation_failed", reason: "phone_required" });
+  });
+
+  it("moves recipients up and down, and sequential signing follows the new order", () => {
+    let state = draft("sequential", 3);
+    const moved = m.moveRecipient(state, "rcp_3", "up", sender, at(2));
+    expect(moved.events.map((e) => [e.type, e.data.order])).toEqual([["recipient_moved", 2]]);
+    state = m.moveRecipient(moved.state, "rcp_3", "up", sender, at(2)).state;
+    expect([...state.recipients].sort((a, b) => a.order - b.order).map((r) => r.id)).toEqual(["rcp_3", "rcp_1", "rcp_2"]);
+    // Already first: nothing changes, no event.
+    expect(m.moveRecipient(state, "rcp_3", "up", sender, at(2)).events).toEqual([]);
+    const t = m.send(state, { actor: sender, at: at(3), expiresAt, context: ctx });
+    expect(t.intents).toEqual([{ kind: "invite", recipientId: "rcp_3" }]);
+    expect(refusal(() => m.moveRecipient(t.state, "rcp_1", "up", sender, at(4)))).toMatchObject({ code: "invalid_transition", reason: "not_draft" });
+  });
+
+  it("changes a draft's settings with an event naming what changed (not the message text)", () => {
+    const state = draft();
+    const t = m.updateDraft(state, { title: "Loan v2", message: "Secret terms", signingOrder: "sequential", timeZone: "Europe/Helsinki", reminderEveryDays: 0 }, sender, at(2));
+    expect(t.state).toMatchObject({ title: "Loan v2", message: "Secret terms", signingOrder: "sequential", timeZone: "Europe/Helsinki", reminderEveryDays: 0 });
+    expect(t.events[0]!.type).toBe("draft_updated");
+    expect(t.events[0]!.data).toEqual({ title: "Loan v2", message: true, signingOrder: "sequential", timeZone: "Europe/Helsinki", reminderEveryDays: 0 });
+    const same = m.updateDraft(t.state, { title: "Loan v2", message: "Secret terms", signingOrder: "sequential", timeZone: "Europe/Helsinki", reminderEveryDays: 0 }, sender, at(3));
+    expect(same.events).toEqual([]);
+    const out = sent();
+    expect(refusal(() => m.updateDraft(out, { title: "x", message: "", signingOrder: "parallel", timeZone: "UTC", reminderEveryDays: 3 }, sender, at(3)))).toMatchObject({ code: "invalid_transition", reason: "not_draft" });
+  });
+
+  it("does not count copy recipients as signers: an envelope with only copies cannot be sent", () => {
+    const ccOnly = withCc(draft("parallel", 0));
+    expect(refusal(() => m.send(ccOnly, { actor: sender, at: at(2), expiresAt, context: ctx }))).toMatchObject({ code: "validation_failed", reason: "no_signers" });
+    const t = m.send(withCc(draft("parallel", 1)), { actor: sender, at: at(2), expiresAt, context: ctx });
+    expect(t.intents).toEqual([{ kind: "invite", recipientId: "rcp_1" }]);
+  });
+
+  it("may be deleted only while a draft", () => {
+    expect(() => m.assertDeletable(draft())).not.toThrow();
+    expect(refusal(() => m.assertDeletable(sent()))).toMatchObject({ code: "invalid_transition", reason: "not_draft" });
+  });
+
+  it("brings state stored before phone numbers and reminders up to date", () => {
+    const state = draft("parallel", 1);
+    const { reminderEveryDays: _r, ...old } = state;
+    const oldRecipients = old.recipients.map(({ phone: _p, lastInvitedAt: _l, ...r }) => r);
+    const upgraded = m.upgradeState({ ...old, recipients: oldRecipients } as unknown as m.EnvelopeState);
+    expect(upgraded.reminderEveryDays).toBe(3);
+    expect(upgraded.recipients[0]).toMatchObject({ phone: null, lastInvitedAt: null });
+  });
+});
+
+describe("after sending", () => {
+  it("records when each signer was invited", () => {
+    const state = sent();
+    expect(state.recipients.map((r) => r.lastInvitedAt)).toEqual([at(2), at(2)]);
+  });
+
+  it("reminds every signer whose turn it is, once the hour has passed", () => {
+    const state = sent();
+    const tooSoon = refusal(() => m.remind(state, { actor: sender, at: at(30), context: ctx }));
+    expect(tooSoon).toMatchObject({ code: "invalid_transition", reason: "remind_too_soon", retryAt: later(at(2), hour) });
+    const t = m.remind(state, { actor: sender, at: later(at(2), hour), context: ctx });
+    expect(t.events.map((e) => [e.type, e.data.recipients])).toEqual([["reminder_requested", 2]]);
+    expect(t.intents).toEqual([
+      { kind: "invite", recipientId: "rcp_1", reminder: true },
+      { kind: "invite", recipientId: "rcp_2", reminder: true },
+    ]);
+  });
+
+  it("reminds only the signers who were not invited within the hour, and never one who signed", () => {
+    let state = sent("parallel", 3);
+    state = m.sign(state, { recipientId: "rcp_1", typedName: "Signer 1", at: at(3), context: ctx }).state;
+    state = m.issueLink(state, "rcp_2", "hash-new", later(at(2), 90 * 60_000)).state; // rcp_2 was resent 90 minutes in
+    const t = m.remind(state, { actor: sender, at: later(at(2), 2 * hour), context: ctx });
+    expect(t.intents).toEqual([{ kind: "invite", recipientId: "rcp_3", reminder: true }]);
+  });
+
+  it("reminds only the signer whose turn it is in sequence", () => {
+    const t = m.remind(sent("sequential"), { actor: sender, at: later(at(2), hour), context: ctx });
+    expect(t.intents).toEqual([{ kind: "invite", recipientId: "rcp_1", reminder: true }]);
+  });
+
+  it("resends one invitation to a signer whose turn it is, once an hour", () => {
+    const state = sent("sequential");
+    expect(refusal(() => m.resendInvitation(state, { recipientId: "rcp_1", actor: sender, at: at(10), context: ctx }))).toMatchObject({ reason: "resend_too_soon" });
+    expect(refusal(() => m.resendInvitation(state, { recipientId: "rcp_2", actor: sender, at: later(at(2), hour), context: ctx }))).toMatchObject({ reason: "not_their_turn" });
+    const t = m.resendInvitation(state, { recipientId: "rcp_1", actor: sender, at: later(at(2), hour), context: ctx });
+    expect(t.events.map((e) => [e.type, e.recipientId])).toEqual([["invitation_resent", "rcp_1"]]);
+    expect(t.intents).toEqual([{ kind: "invite", recipientId: "rcp_1" }]);
+    const signedState = m.sign(state, { recipientId: "rcp_1", typedName: "Signer 1", at: at(3), context: ctx }).state;
+    expect(refusal(() => m.resendInvitation(signedState, { recipientId: "rcp_1", actor: sender, at: later(at(2), hour), context: ctx }))).toMatchObject({ reason: "already_done" });
+  });
+
+  it("corrects the address of a signer who has not opened: old links die, a new invitation goes out", () => {
+    const state = sent();
+    const t = m.correctEmail(state, { recipientId: "rcp_1", email: " New@Example.com ", actor: sender, at: at(10), context: ctx });
+    const r = t.state.recipients.find((x) => x.id === "rcp_1")!;
+    expect(r).toMatchObject({ email: "new@example.com", linkHashes: [], status: "pending" });
+    expect(t.events.map((e) => [e.type, e.data.from, e.data.to])).toEqual([["recipient_email_corrected", "s1@example.com", "new@example.com"]]);
+    expect(t.intents).toEqual([{ kind: "invite", recipientId: "rcp_1" }]);
+  });
+
+  it("corrects a later sequential signer's address without inviting them before their turn", () => {
+    const t = m.correctEmail(sent("sequential"), { recipientId: "rcp_2", email: "later@example.com", actor: sender, at: at(10), context: ctx });
+    expect(t.intents).toEqual([]);
+  });
+
+  it("refuses to correct an address after opening, to a duplicate, or to the same address", () => {
+    const state = sent();
+    const opened = m.open(state, "rcp_1", at(3), ctx).state;
+    expect(refusal(() => m.correctEmail(opened, { recipientId: "rcp_1", email: "x@example.com", actor: sender, at: at(4), context: ctx }))).toMatchObject({ code: "invalid_transition", reason: "already_opened" });
+    expect(refusal(() => m.correctEmail(state, { recipientId: "rcp_1", email: "S2@example.com", actor: sender, at: at(4), context: ctx }))).toMatchObject({ code: "validation_failed", reason: "duplicate_email" });
+    expect(refusal(() => m.correctEmail(state, { recipientId: "rcp_1", email: "s1@example.com", actor: sender, at: at(4), context: ctx }))).toMatchObject({ code: "validation_failed", reason: "same_email" });
+    expect(refusal(() => m.correctEmail(draft(), { recipientId: "rcp_1", email: "x@example.com", actor: sender, at: at(4), context: ctx }))).toMatchObject({ reason: "not_sent" });
+  });
+
+  it("refuses reminders, resends and corrections once the envelope has ended or is being completed", () => {
+    const cancelled = m.cancel(sent(), { actor: sender, reason: "Wrong document", at: at(5), context: ctx }).state;
+    const late = later(at(2), 2 * hour);
+    expect(refusal(() => m.remind(cancelled, { actor: sender, at: late, context: ctx }))).toMatchObject({ code: "invalid_transition", reason: "not_sent" });
+    expect(refusal(() => m.resendInvitation(cancelled, { recipientId: "rcp_1", actor: sender, at: late, context: ctx }))).toMatchObject({ reason: "not_sent" });
+    let one = sent("parallel", 1);
+    one = m.sign(one, { recipientId: "rcp_1", typedName: "Signer 1", at: at(3), context: ctx }).state;
+    expect(refusal(() => m.remind(one, { actor: sender, at: late, context: ctx }))).toMatchObject({ reason: "finalising" });
+  });
+
+  it("cancels only with a reason, and keeps the reason in the event", () => {
+    const state = sent();
+    expect(refusal(() => m.cancel(state, { actor: sender, reason: "   ", at: at(5), context: ctx }))).toMatchObject({ code: "validation_failed" });
+    expect(refusal(() => m.cancel(state, { actor: sender, reason: "x".repeat(501), at: at(5), context: ctx }))).toMatchObject({ code: "validation_failed" });
+    const t = m.cancel(state, { actor: sender, reason: " Wrong document ", at: at(5), context: ctx });
+    expect(t.state.status).toBe("cancelled");
+    expect(t.events[0]!.data.reason).toBe("Wrong document");
+    const expired = m.expire(state, expiresAt).state;
+    expect(refusal(() => m.cancel(expired, { actor: sender, reason: "Too late", at: expiresAt, context: ctx }))).toMatchObject({ reason: "not_cancellable" });
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * The account page: the address and its verification, change of password and of
+ * email (each after re-authentication with the current password), and the list of
+ * sessions with revoke one / revoke all others.
+ */
+import { Hono } from "hono";
+import { DomainError } from "../domain/errors";
+import { pendingEmailAddress, requestEmailChange, resendEmailVerification } from "../services/account-security";
+import { changeEmailSchema, changePassword, changePasswordSchema, listSessions, revokeOtherOwnSessions, revokeOwnSession, type SessionUser } from "../services/accounts";
+import { database } from "../storage/db";
+import { AccountPage, ChangeEmailPage, ChangePasswordPage, type AccountNotice } from "../../templates/pages/account";
+import type { AppEnv } from "./context";
+import { clientInfo, fieldErrors, rateLimit, stringFields, view } from "./helpers";
+import { clearSessionCookie, requireUser, setSessionCookie } from "./middleware/session";
+
+export const accountRoutes = new Hono<AppEnv>();
+
+accountRoutes.use("*", requireUser());
+
+/** Every route below runs after requireUser. */
+function signedIn(user: SessionUser | null): SessionUser {
+  if (!user) throw new DomainError("unauthenticated");
+  return user;
+}
+
+const notices: readonly AccountNotice[] = ["password", "email-sent", "email-changed", "verified", "verification-sent", "revoked", "revoked-others"];
+
+accountRoutes.get("/", async (c) => {
+  const user = signedIn(c.get("user"));
+  const db = database(c.env.DB);
+  const done = c.req.query("done");
+  const notice = notices.find((n) => n === done);
+  const [sessions, pendingEmail] = await Promise.all([listSessions(db, user), pendingEmailAddress(db, user.id)]);
+  return c.html(
+    <AccountPage
+      view={view(c)}
+      email={user.email}
+      emailVerified={user.emailVerified}
+      pendingEmail={pendingEmail}
+      sessions={sessions}
+      notice={notice}
+    />,
+  );
+});
+
+accountRoutes.post("/verification", async (c) => {
+  const user = signedIn(c.get("user"));
+  await rateLimit(c, "verify-resend-ip", clientInfo(c).ip ?? "unknown");
+  const outcome = await resendEmailVerification({ db: database(c.env.DB), queue: c.env.NOTIFICATIONS }, user.id);
+  if (!outcome.sent && outcome.reason === "too_soon") throw new DomainError("rate_limited", "Wait before asking for another link", { retryAfter: outcome.retryAfter });
+  return c.redirect(outcome.sent ? "/account?done=verification-sent" : "/account?done=verified", 303);
+});
+
+accountRoutes.get("/password", (c) => c.html(<ChangePasswordPage view={view(c)} />));
+
+accountRoutes.post("/password", async (c) => {
+  const user = signedIn(c.get("user"));
+  const parsed = changePasswordSchema.safeParse(stringFields(await c.req.parseBody()));
+  if (!parsed.success) return c.html(<ChangePasswordPage view={view(c)} errors={fieldErrors(parsed.error)} />, 422);
+  // Rate limit before hashing the current password: per account and per address.
+  await rateLimit(c, "reauth-user", user.id);
+  await rateLimit(c, "reauth-ip", clientInfo(c).ip ?? "unknown");
+  const outcome = await changePassword({ db: database(c.env.DB), queue: c.env.NOTIFICATIONS }, user, parsed.data, clientInfo(c));
+  if (!outcome.ok) return c.html(<ChangePasswordPage view={view(c)} errors={{ [outcome.field]: outcome.message }} />, 422);
+  setSessionCookie(c, outcome.token);
+  return c.redirect("/account?done=password", 303);
+});
+
+accountRoutes.get("/email", (c) => c.html(<ChangeEmailPage view={view(c)} />));
+
+accountRoutes.post("/email", async (c) => {
+  const user = signedIn(c.get("user"));
+  const values = stringFields(await c.req.parseBody());
+  const parsed = changeEmailSchema.safeParse(values);
+  if (!parsed.success) return c.html(<ChangeEmailPage view={view(c)} values={values} errors={fieldErrors(parsed.error)} />, 422);
+  await rateLimit(c, "reauth-user", user.id);
+  await rateLimit(c, "reauth-ip", clientInfo(c).ip ?? "unknown");
+  const outcome = await requestEmailChange({ db: database(c.env.DB), queue: c.env.NOTIFICATIONS }, user.id, parsed.data);
+  if (!outcome.ok) {
+    if (outcome.reason === "too_soon") throw new DomainError("rate_limited", "Wait before asking for another link", { retryAfter: outcome.retryAfter });
+    const errors = outcome.reason === "wrong_password" ? { password: "account.error.currentPasswordWrong" as const } : { email: "account.error.emailSame" as const };
+    return c.html(<ChangeEmailPage view={view(c)} values={values} errors={errors} />, 422);
+  }
+  return c.redirect("/account?done=email-sent", 303);
+});
+
+/** Session ids on the page are the stored SHA-256 of the cookie token: useless as a cookie. */
+const SESSION_ID = /^[0-9a-f]{64}$/;
+
+accountRoutes.post("/sessions/:id/revoke", async (c) => {
+  const user = signedIn(c.get("user"));
+  const id = c.req.param("id");
+  if (!SESSION_ID.test(id)) throw new DomainError("not_found");
+  await revokeOwnSession(database(c.env.DB), user, id);
+  if (id === user.sessionId) {
+    clearSessionCookie(c);
+    return c.redirect("/login", 303);
+  }
+  return c.redirect("/account?done=revoked", 303);
+});
+
+accountRoutes.post("/sessions/revoke-others", async (c) => {
+  const user = signedIn(c.get("user"));
+  await revokeOtherOwnSessions(database(c.env.DB), user);
+  return c.redirect("/account?done=revoked-others", 303);
+});

@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+// Upload + encrypt of a PDF at the 20 MB limit, in Node with the Worker's own code:
+// inspectPdf (the upload check), then SHA-256, a fresh data key and encryptDocument,
+// which is what storeNewDocument does before the R2 put. Beside it, in the same run,
+// raw WebCrypto AES-256-GCM of the same bytes: the floor no implementation can beat.
+//
+// Each case runs in a fresh process (--expose-gc, --max-old-space-size=128 like a
+// Worker's 128 MB) after a warm-up on a small PDF, so compilation is not counted; the
+// process's peak RSS counter is reset (/proc/self/clear_refs) just before the case, and
+// "peak" is what the case itself added on top of the file already held in memory (as
+// after `await file.arrayBuffer()`), also given as a multiple of the file's size.
+//
+//   node test/bench/upload.mjs [--json]      (test/bench/run.mjs prints these rows too)
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { build } from "esbuild";
+import { PDFDocument, PDFName, StandardFonts, concatTransformationMatrix, drawObject, popGraphicsState, pushGraphicsState } from "pdf-lib";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const MB = 1024 * 1024;
+const RUNS = 3;
+const HEAP_LIMIT_MB = 128;
+const CASES = ["upload + encrypt", "inspectPdf only", "encryptDocument only", "raw WebCrypto AES-GCM"];
+
+// ---------------------------------------------------------------------------
+// Peak memory, as in test/node/bench-seal.mjs: VmHWM, reset through clear_refs.
+
+function readHwm() {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+    if (match) return Number(match[1]) * 1024;
+  } catch {}
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+function resetHwm() {
+  try {
+    writeFileSync("/proc/self/clear_refs", "5");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function child() {
+  const [, , , bundle, pdfFile, operation] = process.argv;
+  const e = await import(pathToFileURL(bundle).href);
+  const keyring = await e.loadKeyring(JSON.stringify({ bench: Buffer.alloc(32, 7).toString("base64") }), "bench");
+  const ops = {
+    "upload + encrypt": async (bytes) => {
+      const { pages } = await e.inspectPdf(bytes, e.uploadLimits);
+      const sha256 = await e.sha256Hex(bytes);
+      const { key } = await e.newDataKey(keyring, "doc_bench");
+      const blob = await e.encryptDocument(key, "doc_bench", bytes);
+      return { pages, sha256, out: blob.length };
+    },
+    "inspectPdf only": async (bytes) => ({ out: (await e.inspectPdf(bytes, e.uploadLimits)).pages }),
+    "encryptDocument only": async (bytes) => {
+      const { key } = await e.newDataKey(keyring, "doc_bench");
+      return { out: (await e.encryptDocument(key, "doc_bench", bytes)).length };
+    },
+    "raw WebCrypto AES-GCM": async (bytes) => {
+      const key = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt"]);
+      const iv = crypto.getRandomValues(new Uint8Array(12));
+      return { out: (await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, bytes)).byteLength };
+    },
+  };
+  const tiny = await PDFDocument.create();
+  tiny.addPage();
+  const tinyBytes = await tiny.save();
+  for (const op of Object.values(ops)) await op(tinyBytes);
+
+  const bytes = new Uint8Array(readFileSync(pdfFile));
+  globalThis.gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  globalThis.gc?.();
+  const reset = resetHwm();
+  const rssBefore = process.memoryUsage().rss;
+  const hwmBefore = readHwm();
+  const start = performance.now();
+  const result = await ops[operation](bytes);
+  const ms = performance.now() - start;
+  const peak = readHwm();
+  process.stdout.write(JSON.stringify({ ms, peakGrowth: Math.max(0, peak - (reset ? rssBefore : Math.max(rssBefore, hwmBefore))), peakRss: peak, result }));
+}
+
+// ---------------------------------------------------------------------------
+
+/**
+ * A valid PDF just under 20 MiB: 12 pages of text, each with a scanned-looking
+ * greyscale image of random (incompressible) pixels, as a scanned contract would be.
+ */
+async function makeLargePdf() {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  const pages = 12;
+  const side = 1_300; // 1.69 MB of pixels per page
+  let seed = 42;
+  for (let i = 1; i <= pages; i++) {
+    const pixels = new Uint8Array(side * side);
+    for (let p = 0; p < pixels.length; p++) {
+      seed = (seed * 1_103_515_245 + 12_345) >>> 0;
+      pixels[p] = seed >>> 24;
+    }
+    const image = doc.context.register(
+      doc.context.stream(pixels, { Type: "XObject", Subtype: "Image", Width: side, Height: side, ColorSpace: "DeviceGray", BitsPerComponent: 8 }),
+    );
+    const page = doc.addPage([595.28, 841.89]);
+    const name = page.node.newXObject("Scan", image);
+    page.pushOperators(pushGraphicsState(), concatTransformationMatrix(450, 0, 0, 450, 72, 300), drawObject(name), popGraphicsState());
+    page.drawText(`Scanned page ${i} of ${pages}`, { x: 72, y: 780, size: 12, font });
+  }
+  doc.catalog.set(PDFName.of("Lang"), doc.context.obj("en-GB"));
+  return doc.save({ useObjectStreams: true });
+}
+
+async function bundle(outfile) {
+  await build({
+    stdin: {
+      contents: [
+        'export { inspectPdf } from "./src/pdf/inspect";',
+        'export { encryptDocument, loadKeyring, newDataKey } from "./src/storage/document-crypto";',
+        'export { sha256Hex } from "./src/domain/encoding";',
+        'export { uploadLimits } from "./src/domain/limits";',
+      ].join("\n"),
+      resolveDir: root,
+      loader: "ts",
+    },
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "error",
+  });
+}
+
+function measure(bundleFile, pdfFile, operation) {
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) {
+    const args = [`--max-old-space-size=${HEAP_LIMIT_MB}`, "--expose-gc", import.meta.filename, "--child", bundleFile, pdfFile, operation];
+    const result = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 16 * MB });
+    if (result.status !== 0) throw new Error(`${operation} failed:\n${result.stderr}`);
+    runs.push(JSON.parse(result.stdout));
+  }
+  const median = (key) => runs.map((r) => r[key]).sort((a, b) => a - b)[Math.floor(runs.length / 2)];
+  return { ms: median("ms"), peakGrowth: median("peakGrowth"), peakRss: median("peakRss"), result: runs[0].result, all: runs.map((r) => Math.round(r.ms)) };
+}
+
+/** Rows for test/bench/run.mjs's table: [Measure, Value, Notes]. */
+export async function uploadRows() {
+  const dir = mkdtempSync(path.join(tmpdir(), "pactly-bench-upload-"));
+  try {
+    const bundleFile = path.join(dir, "upload.mjs");
+    await bundle(bundleFile);
+    const pdf = await makeLargePdf();
+    const pdfFile = path.join(dir, "large.pdf");
+    writeFileSync(pdfFile, pdf);
+    const size = pdf.length;
+    const rows = [];
+    for (const operation of CASES) {
+      const m = measure(bundleFile, pdfFile, operation);
+      const pages = m.result.pages ?? (operation === "inspectPdf only" ? m.result.out : null);
+      rows.push([
+        `${operation}, ${(size / MB).toFixed(1)} MiB PDF`,
+        `${m.ms.toFixed(0)} ms, +${(m.peakGrowth / MB).toFixed(1)} MB peak (${(m.peakGrowth / size).toFixed(2)}× file)`,
+        `median of ${RUNS} fresh processes (${m.all.join("/")} ms) under --max-old-space-size=${HEAP_LIMIT_MB}${pages ? `, ${pages} pages` : ""}; peak RSS ${(m.peakRss / MB).toFixed(0)} MB incl. Node and the file itself; a Worker has 128 MB`,
+      ]);
+    }
+    return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function printTable(rows) {
+  const header = ["Measure", "Value", "Notes"];
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
+  console.log(line(header));
+  console.log(`| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
+  for (const r of cells.slice(1)) console.log(line(r));
+}
+
+if (process.argv[2] === "--child") await child();
+else if (import.meta.filename === process.argv[1]) {
+  const rows = await uploadRows();
+  if (process.argv.includes("--json")) console.log(JSON.stringify(rows));
+  else printTable(rows);
+}
