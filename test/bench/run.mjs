@@ -297,7 +297,7 @@ async function confirmEmail(client, email) {
     const { messages } = JSON.parse(res.text());
     return messages.find((m) => m.to === email && m.subject.startsWith("Confirm your email address"))?.link ?? null;
   });
-  const opened = await client.get(new URL(link).pathname);
+  const opened = await client.get(new URL(link).pathname, { expect: [303] });
   const confirmPage = await client.get(pathOf(opened.location));
   const confirmed = await client.postForm("/email/verify", { _csrf: hiddenField(confirmPage.text(), "_csrf") });
   if (confirmed.status !== 303) throw new Error(`confirming the address answered ${confirmed.status}`);
@@ -313,7 +313,7 @@ async function driveApp(app) {
     _csrf: hiddenField(signupPage.text(), "_csrf"),
     name: "Bench Sender",
     email: `bench-${stamp}@example.com`,
-    password: "Bench-run! violet kettle 42",
+    password: "Amber-run! violet kettle 42",
     locale: "en",
   });
   if (pathOf(signup.location) !== "/envelopes") throw new Error(`sign-up redirected to ${signup.location}, expected /envelopes`);
