@@ -2,6 +2,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { randomToken, timingSafeEqual } from "../../domain/encoding";
 import { DomainError } from "../../domain/errors";
+import { EID_CALLBACK_PATH } from "../../services/eid/config";
 import type { AppEnv } from "../context";
 
 export const CSRF_COOKIE = "__Host-pactly-csrf";
@@ -23,6 +24,8 @@ export function csrf() {
     }
     c.set("csrf", token);
     if (SAFE.has(c.req.method)) return next();
+    // The eID broker's form_post callback is cross-site by design; its single-use OIDC state stands in for the form token.
+    if (c.req.method === "POST" && new URL(c.req.url).pathname === EID_CALLBACK_PATH) return next();
 
     const site = c.req.header("Sec-Fetch-Site");
     if (site && site !== "same-origin" && site !== "none") throw new DomainError("csrf_failed", "Cross-site form post");
