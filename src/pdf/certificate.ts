@@ -40,8 +40,8 @@ import {
   type RGB,
   setFillingRgbColor,
 } from "pdf-lib";
-import { encode as encodeQr } from "uqr";
 import { DomainError } from "../domain/errors";
+import { qrCode } from "../domain/qr";
 import { attachFile } from "./attachment";
 import { certificateFonts } from "./fonts";
 import { appendIncrement } from "./increment";
@@ -300,12 +300,7 @@ const QR_GAP = 14;
 function verificationBlock(view: CertificateView, labels: CertificateLabels, fonts: Fonts): Block {
   const url = cleanText(view.verificationUrl);
   if (url === "\u2014") return [];
-  let qr: ReturnType<typeof encodeQr> | null;
-  try {
-    qr = encodeQr(url, { ecc: "M", border: 0 });
-  } catch {
-    qr = null; // longer than a QR code holds: the address alone
-  }
+  const qr = qrCode(url); // null when longer than a QR code holds: the address alone
   const count = (qr?.size ?? 0) + 2 * QR_QUIET;
   // 1.5 to 3 points a module (0.5 to 1 mm: scannable from paper), and never wider than QR_MAX.
   const module = qr ? Math.min(3, Math.max(1.5, QR_TARGET / count), QR_MAX / count) : 0;
@@ -336,7 +331,7 @@ function verificationBlock(view: CertificateView, labels: CertificateLabels, fon
   y = Math.max(y, labelLines.length * LINE);
   if (qr) {
     const qrX = PAGE_WIDTH - MARGIN_X - qrSide;
-    ops.push({ kind: "qr", x: qrX, y: 0, module, quiet: QR_QUIET, modules: qr.data });
+    ops.push({ kind: "qr", x: qrX, y: 0, module, quiet: QR_QUIET, modules: qr.modules });
     ops.push({ kind: "link", x: qrX, y: 0, width: qrSide, height: qrSide, url });
   }
   return [spacer(10), { height: Math.max(y, qrSide) + ROW_GAP, ops }];

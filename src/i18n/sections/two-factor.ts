@@ -1,0 +1,125 @@
+/**
+ * Strings for two-factor authentication: the account page section, enrolment,
+ * recovery codes, turning it off, and the second step of a login.
+ */
+export const twoFactorEn = {
+  "twoFactor.heading": "Two-factor authentication",
+  "twoFactor.on": "On",
+  "twoFactor.off": "Off",
+  "twoFactor.leadOff": "Ask for a code from an authenticator app at every login, so a stolen password alone cannot open your account.",
+  "twoFactor.leadOn": "Every login asks for a code from your authenticator app.",
+  "twoFactor.recoveryLeft": "Unused recovery codes: {count} of 10.",
+  "twoFactor.turnOn": "Set up two-factor authentication",
+  "twoFactor.turnOff": "Turn off two-factor authentication",
+  "twoFactor.regenerate": "Get new recovery codes",
+
+  "twoFactor.setup.title": "Set up two-factor authentication",
+  "twoFactor.setup.step1": "Open an authenticator app on your phone (for example Microsoft Authenticator, Google Authenticator, 1Password or Aegis) and scan this QR code.",
+  "twoFactor.setup.qrLabel": "QR code that adds your Pactly account to an authenticator app. If you cannot scan it, use the setup key below.",
+  "twoFactor.setup.manual": "If you cannot scan the code, choose to enter a setup key in the app, pick time-based codes, and type this key:",
+  "twoFactor.setup.keyLabel": "Setup key",
+  "twoFactor.setup.step2": "Then enter the 6-digit code the app shows, to check it works.",
+  "twoFactor.setup.submit": "Turn on two-factor authentication",
+  "twoFactor.setup.cancel": "Cancel and go back to your account",
+
+  "twoFactor.code.label": "Code from your authenticator app",
+  "twoFactor.code.hint": "6 digits, for example 123456.",
+  "twoFactor.recoveryCode.label": "Recovery code",
+  "twoFactor.recoveryCode.hint": "For example abcd-efgh-ijkl-mnop. Each recovery code works once.",
+  "twoFactor.useRecovery": "No access to your phone? Use a recovery code instead",
+  "twoFactor.useApp": "Use a code from your authenticator app instead",
+
+  "twoFactor.recovery.title": "Your recovery codes",
+  "twoFactor.recovery.lead": "If you lose your phone, each of these codes lets you log in once. Save them in a password manager or print this page and keep it safe. This is the only time they are shown.",
+  "twoFactor.recovery.listLabel": "Recovery codes",
+  "twoFactor.recovery.print": "To print, use your browser's print command.",
+  "twoFactor.recovery.done": "I have saved my recovery codes",
+
+  "twoFactor.regenerate.title": "Get new recovery codes",
+  "twoFactor.regenerate.lead": "Your current recovery codes will stop working. Enter your password and a code to continue.",
+  "twoFactor.regenerate.submit": "Get new recovery codes",
+
+  "twoFactor.disable.title": "Turn off two-factor authentication",
+  "twoFactor.disable.lead": "After this, logging in needs only your password. Enter your password and a code to confirm.",
+  "twoFactor.disable.submit": "Turn off two-factor authentication",
+
+  "twoFactor.login.title": "Enter your code",
+  "twoFactor.login.lead": "Open your authenticator app and enter the code it shows for Pactly.",
+  "twoFactor.login.recoveryLead": "Enter one of the recovery codes you saved when you set up two-factor authentication.",
+  "twoFactor.login.submit": "Continue",
+  "twoFactor.login.expired": "Your login took too long, or was already finished. Log in again.",
+
+  "twoFactor.notice.enabled": "Two-factor authentication is on. Every other session has been logged out.",
+  "twoFactor.notice.disabled": "Two-factor authentication is off. Every other session has been logged out.",
+  "twoFactor.notice.recoveryUsed": "You logged in with a recovery code. Unused recovery codes: {count}.",
+
+  "twoFactor.error.code": "Enter the code",
+  "twoFactor.error.codeDigits": "Enter the 6-digit code from your authenticator app",
+  "twoFactor.error.codeFormat": "Enter the 6-digit code from your authenticator app, or a recovery code",
+  "twoFactor.error.codeWrong": "The code is not correct. Check the code in your app and try again",
+  "twoFactor.error.codeUsed": "That code has already been used. Wait for the next code in your app",
+  "twoFactor.error.locked": "Too many wrong codes. For your security, codes are refused for 15 minutes. Try again later",
+  "twoFactor.error.notPending": "There is no set-up waiting to be confirmed. Start the set-up again",
+  "twoFactor.error.notOn": "Two-factor authentication is not on",
+};
+
+export const twoFactorNb: Record<keyof typeof twoFactorEn, string> = {
+  "twoFactor.heading": "Tofaktorautentisering",
+  "twoFactor.on": "På",
+  "twoFactor.off": "Av",
+  "twoFactor.leadOff": "Be om en kode fra en autentiseringsapp ved hver innlogging, så et stjålet passord alene ikke åpner kontoen din.",
+  "twoFactor.leadOn": "Hver innlogging ber om en kode fra autentiseringsappen din.",
+  "twoFactor.recoveryLeft": "Ubrukte gjenopprettingskoder: {count} av 10.",
+  "twoFactor.turnOn": "Sett opp tofaktorautentisering",
+  "twoFactor.turnOff": "Slå av tofaktorautentisering",
+  "twoFactor.regenerate": "Få nye gjenopprettingskoder",
+
+  "twoFactor.setup.title": "Sett opp tofaktorautentisering",
+  "twoFactor.setup.step1": "Åpne en autentiseringsapp på telefonen (for eksempel Microsoft Authenticator, Google Authenticator, 1Password eller Aegis) og skann denne QR-koden.",
+  "twoFactor.setup.qrLabel": "QR-kode som legger Pactly-kontoen din til i en autentiseringsapp. Hvis du ikke kan skanne den, bruk oppsettsnøkkelen nedenfor.",
+  "twoFactor.setup.manual": "Hvis du ikke kan skanne koden, velg å skrive inn en oppsettsnøkkel i appen, velg tidsbaserte koder og skriv inn denne nøkkelen:",
+  "twoFactor.setup.keyLabel": "Oppsettsnøkkel",
+  "twoFactor.setup.step2": "Skriv deretter inn den sekssifrede koden appen viser, for å sjekke at det virker.",
+  "twoFactor.setup.submit": "Slå på tofaktorautentisering",
+  "twoFactor.setup.cancel": "Avbryt og gå tilbake til kontoen din",
+
+  "twoFactor.code.label": "Kode fra autentiseringsappen",
+  "twoFactor.code.hint": "6 sifre, for eksempel 123456.",
+  "twoFactor.recoveryCode.label": "Gjenopprettingskode",
+  "twoFactor.recoveryCode.hint": "For eksempel abcd-efgh-ijkl-mnop. Hver gjenopprettingskode virker én gang.",
+  "twoFactor.useRecovery": "Har du ikke telefonen? Bruk en gjenopprettingskode i stedet",
+  "twoFactor.useApp": "Bruk en kode fra autentiseringsappen i stedet",
+
+  "twoFactor.recovery.title": "Gjenopprettingskodene dine",
+  "twoFactor.recovery.lead": "Hvis du mister telefonen, lar hver av disse kodene deg logge inn én gang. Lagre dem i en passordbehandler eller skriv ut denne siden og ta godt vare på den. Dette er eneste gang de vises.",
+  "twoFactor.recovery.listLabel": "Gjenopprettingskoder",
+  "twoFactor.recovery.print": "For å skrive ut, bruk utskriftskommandoen i nettleseren.",
+  "twoFactor.recovery.done": "Jeg har lagret gjenopprettingskodene",
+
+  "twoFactor.regenerate.title": "Få nye gjenopprettingskoder",
+  "twoFactor.regenerate.lead": "De nåværende gjenopprettingskodene dine slutter å virke. Skriv inn passordet ditt og en kode for å fortsette.",
+  "twoFactor.regenerate.submit": "Få nye gjenopprettingskoder",
+
+  "twoFactor.disable.title": "Slå av tofaktorautentisering",
+  "twoFactor.disable.lead": "Etter dette trenger innlogging bare passordet ditt. Skriv inn passordet ditt og en kode for å bekrefte.",
+  "twoFactor.disable.submit": "Slå av tofaktorautentisering",
+
+  "twoFactor.login.title": "Skriv inn koden",
+  "twoFactor.login.lead": "Åpne autentiseringsappen og skriv inn koden den viser for Pactly.",
+  "twoFactor.login.recoveryLead": "Skriv inn en av gjenopprettingskodene du lagret da du satte opp tofaktorautentisering.",
+  "twoFactor.login.submit": "Fortsett",
+  "twoFactor.login.expired": "Innloggingen tok for lang tid, eller var allerede fullført. Logg inn på nytt.",
+
+  "twoFactor.notice.enabled": "Tofaktorautentisering er på. Alle andre økter er logget ut.",
+  "twoFactor.notice.disabled": "Tofaktorautentisering er av. Alle andre økter er logget ut.",
+  "twoFactor.notice.recoveryUsed": "Du logget inn med en gjenopprettingskode. Ubrukte gjenopprettingskoder: {count}.",
+
+  "twoFactor.error.code": "Skriv inn koden",
+  "twoFactor.error.codeDigits": "Skriv inn den sekssifrede koden fra autentiseringsappen",
+  "twoFactor.error.codeFormat": "Skriv inn den sekssifrede koden fra autentiseringsappen, eller en gjenopprettingskode",
+  "twoFactor.error.codeWrong": "Koden er ikke riktig. Sjekk koden i appen og prøv igjen",
+  "twoFactor.error.codeUsed": "Den koden er allerede brukt. Vent på neste kode i appen",
+  "twoFactor.error.locked": "For mange feil koder. Av sikkerhetshensyn avvises koder i 15 minutter. Prøv igjen senere",
+  "twoFactor.error.notPending": "Ingen oppsett venter på bekreftelse. Start oppsettet på nytt",
+  "twoFactor.error.notOn": "Tofaktorautentisering er ikke på",
+};
