@@ -2,8 +2,8 @@
 import { Hono } from "hono";
 import { DomainError } from "../domain/errors";
 import { database } from "../storage/db";
-import { listOutbox } from "../storage/outbox";
-import { DevOutboxPage } from "../../templates/pages/dev-outbox";
+import { listOutbox, outboxMessage } from "../storage/outbox";
+import { DevOutboxPage, type OutboxItem } from "../../templates/pages/dev-outbox";
 import type { AppEnv } from "./context";
 import { view } from "./helpers";
 
@@ -15,10 +15,26 @@ devRoutes.use("*", async (c, next) => {
   await next();
 });
 
-async function messages(db: D1Database) {
-  return (await listOutbox(database(db))).map((m) => ({ id: m.id, to: m.to, subject: m.subject, text: m.text, link: m.link, createdAt: m.createdAt }));
+async function messages(db: D1Database): Promise<OutboxItem[]> {
+  return (await listOutbox(database(db))).map((m) => ({
+    id: m.id,
+    channel: m.channel,
+    to: m.to,
+    subject: m.subject,
+    text: m.text,
+    hasHtml: m.html !== null,
+    link: m.link,
+    createdAt: m.createdAt,
+  }));
 }
 
 devRoutes.get("/outbox.json", async (c) => c.json({ messages: await messages(c.env.DB) }));
 
 devRoutes.get("/outbox", async (c) => c.html(<DevOutboxPage view={view(c)} messages={await messages(c.env.DB)} />));
+
+/** An email's HTML exactly as a provider would get it (the page's CSP keeps it inert: no scripts, no remote loads). */
+devRoutes.get("/outbox/:id/html", async (c) => {
+  const message = await outboxMessage(database(c.env.DB), c.req.param("id"));
+  if (!message?.html) throw new DomainError("not_found");
+  return c.html(message.html);
+});

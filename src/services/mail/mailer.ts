@@ -1,10 +1,13 @@
 /**
- * Outgoing email behind one small interface. With no provider configured (local
- * development) messages go to the development outbox, readable at /dev/outbox.
+ * Outgoing email behind one small interface. A configured provider (Resend) sends it;
+ * with none, local development keeps it in the development outbox (/dev/outbox), and any
+ * other environment refuses with a configuration error rather than dropping it.
  */
 import type { Env } from "../../env";
 import { database } from "../../storage/db";
 import { insertOutboxMessage } from "../../storage/outbox";
+import { ConfigurationError, type Fetcher } from "./provider-error";
+import { resendMailer } from "./resend";
 
 export type Email = {
   /** Our own message id: the provider's idempotency key, so a retry never sends twice. */
@@ -12,6 +15,7 @@ export type Email = {
   orgId: string;
   to: string;
   subject: string;
+  html: string;
   text: string;
   /** The main link in the message (signing or download link), shown in the dev outbox. */
   link: string | null;
@@ -25,9 +29,11 @@ export function devOutboxMailer(env: Pick<Env, "DB">): Mailer {
       await insertOutboxMessage(database(env.DB), {
         id: email.id,
         orgId: email.orgId,
+        channel: "email",
         to: email.to,
         subject: email.subject,
         text: email.text,
+        html: email.html,
         link: email.link,
         createdAt: new Date().toISOString(),
       });
@@ -35,8 +41,12 @@ export function devOutboxMailer(env: Pick<Env, "DB">): Mailer {
   };
 }
 
-/** The mailer for this deployment. Outside development a missing provider is an error, never a silent drop. */
-export function mailerFor(env: Env): Mailer {
+/** The mailer for this deployment. */
+export function mailerFor(env: Env, fetcher: Fetcher = fetch): Mailer {
+  if (env.EMAIL_PROVIDER_API_KEY) {
+    if (!env.EMAIL_FROM) throw new ConfigurationError("EMAIL_PROVIDER_API_KEY is set but EMAIL_FROM is not");
+    return resendMailer({ apiKey: env.EMAIL_PROVIDER_API_KEY, from: env.EMAIL_FROM }, fetcher);
+  }
   if (env.ENVIRONMENT === "development") return devOutboxMailer(env);
-  throw new Error("No email provider is configured for this deployment");
+  throw new ConfigurationError("No email provider is configured for this deployment: set EMAIL_PROVIDER_API_KEY and EMAIL_FROM");
 }
