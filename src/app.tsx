@@ -22,10 +22,17 @@ import { locale } from "./web/middleware/locale";
 import { securityHeaders } from "./web/middleware/security-headers";
 import { session } from "./web/middleware/session";
 import { signingRoutes } from "./web/signing";
+import { eidRoutes } from "./web/eid";
+import type { EdgeFetch } from "./services/eid/oidc";
 import { verifyRoutes } from "./web/verify";
 import { ErrorPage } from "../templates/pages/error";
 
-export function createApp() {
+/**
+ * `edgeFetch` is how the Worker reaches other services on the network (today the eID
+ * broker); tests pass a local stand-in. Defaults to the global fetch.
+ */
+export function createApp(deps: { edgeFetch?: EdgeFetch } = {}) {
+  const edgeFetch: EdgeFetch = deps.edgeFetch ?? ((input, init) => fetch(input, init));
   const app = new Hono<AppEnv>();
 
   app.use("*", securityHeaders());
@@ -40,6 +47,7 @@ export function createApp() {
   app.route("/envelopes", envelopeRoutes);
   app.route("/agreements", agreementRoutes);
   app.route("/", signingRoutes);
+  app.route("/", eidRoutes(edgeFetch));
   app.route("/verify", verifyRoutes);
   app.route("/dev", devRoutes);
   app.route("/settings/api-keys", apiKeyRoutes);

@@ -1,4 +1,5 @@
 import type { Envelope } from "./envelope/envelope-object";
+import type { AttemptCounter } from "./envelope/attempt-counter";
 
 type PactlyEnv = Env;
 
@@ -11,6 +12,8 @@ export type Env = {
   DOCUMENTS: R2Bucket;
   /** One Envelope Durable Object per envelope: the authority for its state and events. */
   ENVELOPE: DurableObjectNamespace<Envelope>;
+  /** One AttemptCounter Durable Object per user: the exact count of wrong one-time codes behind the 2FA lock. */
+  ATTEMPT_COUNTER: DurableObjectNamespace<AttemptCounter>;
   /** The notifications queue: deliveries and the finalisation job. */
   NOTIFICATIONS: Queue<unknown>;
   /** Workers Rate Limiting binding for login and sign-up (10 per minute per key). */
@@ -27,6 +30,10 @@ export type Env = {
   ENVIRONMENT: string;
   /** Days a completed document stays downloadable. */
   RETENTION_DAYS: string;
+  /** Days after an unsigned envelope ends (declined, cancelled, expired) before it is deleted. */
+  RETENTION_ENDED_DAYS?: string;
+  /** Envelopes the daily sweep deletes per run (default 50). */
+  RETENTION_BATCH_SIZE?: string;
   /** Public base URL used in links sent by email, e.g. https://sign.example.com. */
   APP_URL?: string;
 
@@ -41,6 +48,25 @@ export type Env = {
   SEAL_KEY_PEM: string;
   /** Optional RFC 3161 timestamp authority URL; when set, seals carry a signature timestamp (PAdES-B-T). */
   TSA_URL?: string;
+  /** Resend API key; with EMAIL_FROM, emails go through Resend. Unset: dev outbox in development, an error elsewhere. */
+  EMAIL_PROVIDER_API_KEY?: string;
+  /** Sender address for emails, e.g. "Pactly <sign@example.com>" on a domain verified with the provider. */
+  EMAIL_FROM?: string;
+  /** Twilio account SID and auth token; with SMS_FROM, SMS codes go through Twilio. */
+  TWILIO_ACCOUNT_SID?: string;
+  TWILIO_AUTH_TOKEN?: string;
+  /** The Twilio phone number (E.164) or alphanumeric sender id SMS come from. */
+  SMS_FROM?: string;
+  /** Optional Nordic eID through an OIDC broker: the broker's issuer URL (https), e.g. https://example.criipto.id. eID is off unless the four EID_ secrets are set. */
+  EID_ISSUER?: string;
+  /** The client id Pactly is registered with at the eID broker. */
+  EID_CLIENT_ID?: string;
+  /** The client secret for the eID broker's token endpoint (client_secret_basic, or client_secret_post if that is all the broker offers). */
+  EID_CLIENT_SECRET?: string;
+  /** HMAC key (at least 32 characters) for the keyed hash of national identity numbers; the numbers themselves are never stored. */
+  EID_NATIONAL_ID_KEY?: string;
+  /** Comma-separated eID schemes offered to signers: no_bankid, se_bankid, dk_mitid, fi_ftn. Default: no_bankid. */
+  EID_SCHEMES?: string;
 };
 
 declare global {

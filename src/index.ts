@@ -5,6 +5,7 @@ import { handleQueue } from "./jobs/queue";
 import { handleScheduled } from "./jobs/scheduled";
 
 export { Envelope } from "./envelope/envelope-object";
+export { AttemptCounter } from "./envelope/attempt-counter";
 
 const app = createApp();
 

@@ -5,6 +5,8 @@
  * persists the result in one transaction.
  */
 import { DomainError } from "./errors";
+import { isEnded, type PurgeReason } from "./retention";
+import type { IdentificationEvidence } from "./identification";
 
 export const envelopeStatuses = ["draft", "sent", "completed", "declined", "cancelled", "expired", "purged"] as const;
 export type EnvelopeStatus = (typeof envelopeStatuses)[number];
@@ -47,6 +49,8 @@ export type Recipient = {
   typedName: string | null;
   ip: string | null;
   userAgent: string | null;
+  /** What the signer proved (code or eID) before signing; null until identified, and always for `email_link`. */
+  identification: IdentificationEvidence | null;
 };
 
 export type SignedDocument = { documentId: string; sha256: string; pages: number; size: number };
@@ -120,6 +124,13 @@ export const eventTypes = [
   "envelope_declined",
   "envelope_cancelled",
   "envelope_expired",
+  // Retention deleted the documents and personal data (src/domain/retention.ts).
+  "envelope_purged",
+  // Identification (codes by email or SMS, eID): every attempt and result.
+  "code_sent",
+  "code_failed",
+  "code_locked",
+  "recipient_identified",
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 
@@ -138,7 +149,9 @@ export type Intent =
   | { kind: "invite"; recipientId: string; reminder?: boolean }
   | { kind: "finalise" }
   | { kind: "completed"; recipientId: string }
-  | { kind: "declined"; declinedBy: string };
+  | { kind: "declined"; declinedBy: string }
+  /** A one-time code to deliver; the code lives only in this intent and the message it becomes. */
+  | { kind: "send_code"; recipientId: string; channel: "email" | "sms"; code: string; expiresInMinutes: number };
 
 export type Transition = { state: EnvelopeState; events: EventDraft[]; intents: Intent[] };
 
@@ -162,7 +175,7 @@ function fail(message: string, reason?: string, extra: Record<string, unknown> =
   throw new DomainError("invalid_transition", message, reason ? { reason, ...extra } : undefined);
 }
 
-function event(
+export function event(
   type: EventType,
   at: string,
   actor: Actor,
@@ -211,7 +224,12 @@ export function upgradeState(stored: EnvelopeState): EnvelopeState {
     ...old,
     timeZone: old.timeZone ?? "Europe/Oslo",
     reminderEveryDays: old.reminderEveryDays ?? limits.defaultReminderEveryDays,
-    recipients: old.recipients.map((r) => ({ ...r, phone: r.phone ?? null, lastInvitedAt: r.lastInvitedAt ?? null })),
+    recipients: old.recipients.map((r) => ({
+      ...r,
+      phone: r.phone ?? null,
+      lastInvitedAt: r.lastInvitedAt ?? null,
+      identification: r.identification ?? null,
+    })),
   };
 }
 
@@ -289,6 +307,7 @@ export function addRecipient(state: EnvelopeState, input: NewRecipient, actor: A
     typedName: null,
     ip: null,
     userAgent: null,
+    identification: null,
   };
   return {
     state: next(state, { recipients: [...state.recipients, recipient] }),
@@ -487,7 +506,7 @@ export function correctEmail(
   };
 }
 
-function requireActiveSigner(state: EnvelopeState, recipientId: string): Recipient {
+export function requireActiveSigner(state: EnvelopeState, recipientId: string): Recipient {
   const recipient = findRecipient(state, recipientId);
   if (state.status !== "sent") fail(`This envelope is ${state.status}`);
   if (recipient.role !== "signer") fail("Only signers can act on an envelope");
@@ -512,6 +531,75 @@ export function open(state: EnvelopeState, recipientId: string, at: string, cont
   };
 }
 
+/** Whether this signer must still prove who they are before signing. */
+export function needsIdentification(recipient: Recipient): boolean {
+  return recipient.method !== "email_link" && recipient.identification === null;
+}
+
+/** The evidence as an event summary: what was proved, never a secret (no code, no token, no plain national id). */
+function identificationSummary(evidence: IdentificationEvidence): EventDraft["data"] {
+  if (evidence.method === "eid") {
+    return {
+      method: "eid",
+      provider: evidence.provider,
+      scheme: evidence.scheme,
+      assurance: evidence.assurance,
+      name: evidence.name,
+      subject: evidence.subject,
+      nationalIdHash: evidence.nationalIdHash,
+      nameMismatch: evidence.nameMismatch,
+    };
+  }
+  return { method: evidence.method, channel: evidence.method === "sms_otp" ? maskPhone(evidence.channel) : maskEmail(evidence.channel) };
+}
+
+/**
+ * Records that the signer whose turn it is proved who they are by the method the sender
+ * chose. A repeat (a replayed callback, a second press) changes nothing.
+ */
+export function identify(
+  state: EnvelopeState,
+  input: { recipientId: string; evidence: IdentificationEvidence; at: string; context: RequestContext },
+): Transition {
+  const recipient = requireActiveSigner(state, input.recipientId);
+  if (recipient.identification) return { state, events: [], intents: [] };
+  if (recipient.method === "email_link" || input.evidence.method !== recipient.method) {
+    fail(`This signer identifies by ${recipient.method}, not ${input.evidence.method}`, "wrong_method");
+  }
+  const opened = open(state, input.recipientId, input.at, input.context);
+  return {
+    state: next(opened.state, {
+      recipients: withRecipient(opened.state, input.recipientId, { identification: input.evidence, status: "identified" }),
+    }),
+    events: [
+      ...opened.events,
+      event("recipient_identified", input.at, { kind: "signer", recipientId: input.recipientId }, {
+        recipientId: input.recipientId,
+        ...input.context,
+        data: identificationSummary(input.evidence),
+      }),
+    ],
+    intents: [],
+  };
+}
+
+/** k***@example.com: enough for the signer to recognise, too little to harvest. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf("@");
+  if (at < 1) return "***";
+  return `${email[0]}***${email.slice(at)}`;
+}
+
+/** Country codes shown when masking numbers (the Nordics and neighbours); others show none. */
+const maskedCountryCodes = ["+358", "+354", "+298", "+299", "+45", "+46", "+47", "+44", "+49", "+31", "+33", "+48", "+1"];
+
+/** +47 *** ** 567: the country code and the last three digits (E.164 input). */
+export function maskPhone(phone: string): string {
+  const digits = phone.replace(/[^\d+]/g, "");
+  const country = maskedCountryCodes.find((c) => digits.startsWith(c));
+  return `${country ? `${country} ` : ""}*** ** ${digits.slice(-3)}`;
+}
+
 export function viewDocument(state: EnvelopeState, recipientId: string, at: string, context: RequestContext): Transition {
   const opened = open(state, recipientId, at, context);
   return {
@@ -530,6 +618,7 @@ export function sign(
   const current = findRecipient(state, input.recipientId);
   // A second press, or a reload after a slow POST, is answered with the first result.
   if (current.status === "signed") return { state, events: [], intents: [] };
+  if (needsIdentification(current)) fail("Identify yourself before you sign", "identification_required");
   const opened = open(state, input.recipientId, input.at, input.context);
   const typedName = input.typedName.trim();
   if (typedName.length === 0) throw new DomainError("validation_failed", "Type your full name to sign", { field: "typedName" });
@@ -643,5 +732,19 @@ export function recordFinalised(state: EnvelopeState, signed: SignedDocument, at
       }),
     ],
     intents: state.recipients.map((r) => ({ kind: "completed", recipientId: r.id })),
+  };
+}
+
+/**
+ * Retention deletes an ended envelope (or its sender does, earlier): `purged` is final.
+ * Deleting twice is harmless; anything still in progress is cancelled instead.
+ */
+export function purge(state: EnvelopeState, input: { actor: Actor; at: string; reason: PurgeReason }): Transition {
+  if (state.status === "purged") return { state, events: [], intents: [] };
+  if (!isEnded(state.status)) fail(`An envelope that is ${state.status} cannot be deleted yet`, "not_ended");
+  return {
+    state: next(state, { status: "purged" }),
+    events: [event("envelope_purged", input.at, input.actor, { data: { outcome: state.status, purgedBy: input.reason } })],
+    intents: [],
   };
 }

@@ -31,7 +31,8 @@
  * | `recipients[].id`, `order`, `role` | Recipient id (as in the events), position, `signer` or `cc`. |
  * | `recipients[].name`, `email` | As the sender entered them (email lowercased). |
  * | `recipients[].method` | How the signer proved who they are: `email_link`, `email_otp`, `sms_otp` or `eid`. |
- * | `recipients[].eidScheme`, `assuranceLevel` | For `eid`: the eID scheme (e.g. "BankID") and the assurance level it reported; otherwise `null`. |
+ * | `recipients[].eidScheme`, `assuranceLevel` | For `eid`: the eID scheme (`no_bankid`, `se_bankid`, `dk_mitid`, `fi_ftn`) and the assurance (`acr`) the ID token carried; otherwise `null`. |
+ * | `recipients[].identification` | How the signer identified, once they did; otherwise `null`. Codes: `method` (`email_otp`/`sms_otp`), `channel` (the address or number the code went to), `at`. eID: `method` `eid`, `provider` (the broker's issuer), `scheme`, `assurance`, `name` as the eID returned it, `subject` (the broker's pseudonymous id), `nationalIdHash` (HMAC-SHA-256 of the national identity number under a deployment key, or `null`; never the number), `nameMismatch`, `at`. |
  * | `recipients[].status` | `pending`, `notified`, `opened`, `identified`, `signed` or `declined`. |
  * | `recipients[].openedAt`, `signedAt`, `declinedAt` | When they first acted, signed, declined; `null` if not. |
  * | `recipients[].declineReason` | The reason a decliner gave; otherwise `null`. |
@@ -85,6 +86,21 @@ const eventSchema = z.looseObject({
   hash: sha256Hex,
 });
 
+const identificationSchema = z.discriminatedUnion("method", [
+  z.object({ method: z.enum(["email_otp", "sms_otp"]), channel: z.string(), at: time }),
+  z.object({
+    method: z.literal("eid"),
+    provider: z.string(),
+    scheme: z.string(),
+    assurance: z.string(),
+    name: z.string(),
+    subject: z.string(),
+    nationalIdHash: sha256Hex.nullable(),
+    nameMismatch: z.boolean(),
+    at: time,
+  }),
+]);
+
 const recipientSchema = z.object({
   id: z.string().min(1),
   order: z.number().int().positive(),
@@ -94,6 +110,8 @@ const recipientSchema = z.object({
   method: z.string().min(1),
   eidScheme: z.string().nullable(),
   assuranceLevel: z.string().nullable(),
+  // Bundles made before identification was recorded have no such field: read as null.
+  identification: identificationSchema.nullable().default(null),
   status: z.string().min(1),
   openedAt: nullableTime,
   signedAt: nullableTime,
@@ -138,10 +156,9 @@ export const evidenceBundleSchema = z.object({
 export type EvidenceBundle = z.infer<typeof evidenceBundleSchema>;
 export type EvidenceRecipient = EvidenceBundle["recipients"][number];
 
-/** eID details a recipient may carry once eID identification records them. */
-type EidDetails = { eidScheme?: string | null; assuranceLevel?: string | null };
-
-function recipientEvidence(r: Recipient & EidDetails): EvidenceRecipient {
+function recipientEvidence(r: Recipient): EvidenceRecipient {
+  const identification = r.identification ?? null;
+  const eid = identification?.method === "eid" ? identification : null;
   // Listed field by field: link hashes (and anything added to Recipient later) stay out unless chosen here.
   return {
     id: r.id,
@@ -150,8 +167,9 @@ function recipientEvidence(r: Recipient & EidDetails): EvidenceRecipient {
     name: r.name,
     email: r.email,
     method: r.method,
-    eidScheme: r.eidScheme ?? null,
-    assuranceLevel: r.assuranceLevel ?? null,
+    eidScheme: eid?.scheme ?? null,
+    assuranceLevel: eid?.assurance ?? null,
+    identification,
     status: r.status,
     openedAt: r.openedAt,
     signedAt: r.signedAt,

@@ -48,6 +48,23 @@ export const declinedMessage = z.object({
   reason: z.string(),
 });
 
+/**
+ * A one-time identification code for a signer, by email or SMS. The code exists only here
+ * and in the delivered message; the envelope keeps a salted hash of it.
+ */
+export const codeMessage = z.object({
+  ...base,
+  type: z.literal("code"),
+  recipientId: z.string(),
+  channel: z.enum(["email", "sms"]),
+  /** An email address, or an E.164 phone number for SMS. */
+  to: z.union([z.email(), z.string().regex(/^\+[1-9]\d{6,14}$/)]),
+  locale,
+  code: z.string().regex(/^\d{6}$/),
+  expiresInMinutes: z.number().int().positive(),
+  title: z.string(),
+});
+
 /** Account mails concern a user, not an envelope: sent to `to` in the user's language. */
 const accountBase = { ...common, userId: z.string().min(1), to: z.email(), name: z.string(), locale };
 
@@ -75,10 +92,12 @@ export const queueMessage = z.discriminatedUnion("type", [
   finaliseMessage,
   completedMessage,
   declinedMessage,
+  codeMessage,
   verifyEmailMessage,
   passwordResetMessage,
   accountNoticeMessage,
 ]);
 export type QueueMessage = z.infer<typeof queueMessage>;
 export type InviteMessage = z.infer<typeof inviteMessage>;
+export type CodeMessage = z.infer<typeof codeMessage>;
 export type AccountMessage = z.infer<typeof verifyEmailMessage> | z.infer<typeof passwordResetMessage> | z.infer<typeof accountNoticeMessage>;

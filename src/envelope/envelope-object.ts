@@ -13,6 +13,9 @@ import { DomainError, type ErrorCode } from "../domain/errors";
 import { chain, GENESIS_HASH, type ChainedEvent } from "../domain/event-chain";
 import { hashToken, newId, randomToken } from "../domain/encoding";
 import type { QueueMessage } from "../domain/messages";
+import type { IdentificationEvidence } from "../domain/identification";
+import * as otp from "../domain/otp";
+import type { PurgeReason } from "../domain/retention";
 import type { Env } from "../env";
 import { database } from "../storage/db";
 import { mirrorEnvelope } from "../storage/envelope-projection";
@@ -125,12 +128,61 @@ export class Envelope extends DurableObject<Env> {
     return { ok: true, state };
   }
 
+  /**
+   * Retention's step 3: records the purge as an event, waits until D1 holds it (D1's
+   * anonymised rows are what survives, not this object), then deletes all storage and the
+   * alarm. Answers the purged state once; afterwards "not found", which the sweep takes as done.
+   */
+  async purge(input: { actor: Actor; reason: PurgeReason }): Promise<CommandResult> {
+    const result = await this.run(() => machine.purge(this.require(), { ...input, at: now() }));
+    if (!result.ok) return result;
+    for (let pending = this.flushing; pending; pending = pending === this.flushing ? null : this.flushing) await pending;
+    if (this.mirrorPending()) return { ok: false, code: "conflict", message: "The purge is not in D1 yet; retry later" };
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.createTables();
+    return result;
+  }
+
   async viewDocument(recipientId: string, context: RequestContext): Promise<CommandResult> {
     return this.run(() => machine.viewDocument(this.require(), recipientId, now(), context));
   }
 
   async open(recipientId: string, context: RequestContext): Promise<CommandResult> {
     return this.run(() => machine.open(this.require(), recipientId, now(), context));
+  }
+
+  /** Records what the signer proved (eID, or a confirmed code); signing needs it unless the method is `email_link`. */
+  async identify(input: { recipientId: string; evidence: IdentificationEvidence; context: RequestContext }): Promise<CommandResult> {
+    return this.run(() => machine.identify(this.require(), { ...input, at: now() }));
+  }
+
+  /** Sends a new one-time code by email or SMS; the cool-down and caps are counted here, exactly. */
+  async requestCode(input: { recipientId: string; context: RequestContext }): Promise<CommandResult> {
+    const code = otp.codeFromRandom(() => crypto.getRandomValues(new Uint32Array(1))[0]!);
+    const salt = randomToken();
+    return this.run(() => {
+      const issued = otp.requestCode(this.require(), this.codeLedger(), { ...input, code, salt, at: now() });
+      this.saveCodeLedger(issued.ledger);
+      return issued.transition;
+    });
+  }
+
+  /** Checks a typed code; wrong tries are recorded (and counted) even though the answer is a refusal. */
+  async confirmCode(input: { recipientId: string; code: string; context: RequestContext }): Promise<CommandResult> {
+    const outcome: { failure: DomainError | null } = { failure: null };
+    const result = await this.run(() => {
+      const checked = otp.confirmCode(this.require(), this.codeLedger(), { ...input, at: now() });
+      this.saveCodeLedger(checked.ledger);
+      outcome.failure = checked.failure;
+      return checked.transition;
+    });
+    return result.ok && outcome.failure ? refusal(outcome.failure) : result;
+  }
+
+  /** Whether a code is out for this signer, and the cool-down left: nothing secret. */
+  async codeStatus(recipientId: string): Promise<ReturnType<typeof otp.codeStatus>> {
+    return otp.codeStatus(this.codeLedger(), recipientId, now());
   }
 
   async sign(input: { recipientId: string; typedName: string; context: RequestContext }): Promise<CommandResult> {
@@ -285,6 +337,25 @@ export class Envelope extends DurableObject<Env> {
           messages: [{ ...base, type: "completed", recipientId: r.id, to: r.email, name: r.name, locale: r.locale, title: state.title, token }],
         };
       }
+      case "send_code": {
+        const r = state.recipients.find((x) => x.id === intent.recipientId)!;
+        const to = intent.channel === "sms" ? r.phone! : r.email;
+        return {
+          state,
+          events: [],
+          messages: [{
+            ...base,
+            type: "code",
+            recipientId: r.id,
+            channel: intent.channel,
+            to,
+            locale: r.locale,
+            code: intent.code,
+            expiresInMinutes: intent.expiresInMinutes,
+            title: state.title,
+          }],
+        };
+      }
       case "declined": {
         const r = state.recipients.find((x) => x.id === intent.declinedBy)!;
         return {
@@ -318,6 +389,16 @@ export class Envelope extends DurableObject<Env> {
   private load(): EnvelopeState | null {
     const row = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'state'").toArray()[0];
     return row ? machine.upgradeState(JSON.parse(row.v) as EnvelopeState) : null;
+  }
+
+  /** The code ledger stays in this object's storage: its salted hashes never leave it. */
+  private codeLedger(): otp.CodeLedger {
+    const row = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'codes'").toArray()[0];
+    return row ? (JSON.parse(row.v) as otp.CodeLedger) : otp.emptyLedger();
+  }
+
+  private saveCodeLedger(ledger: otp.CodeLedger): void {
+    this.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('codes', ?)", JSON.stringify(ledger));
   }
 
   private require(): EnvelopeState {

@@ -2,7 +2,12 @@ import { builderEn } from "./sections/builder";
 import { dashboardEn } from "./sections/dashboard";
 import { apiEn } from "./sections/api";
 import { accountEn } from "./sections/account";
+import { twoFactorEn } from "./sections/two-factor";
 import { documentsEn } from "./sections/documents";
+import { retentionEn } from "./sections/retention";
+import { eidEn } from "./sections/eid";
+import { signingEn } from "./sections/signing";
+import { notificationsEn } from "./sections/notifications";
 
 export const en = {
   "app.name": "Pactly",
@@ -537,5 +542,10 @@ export const en = {
   ...dashboardEn,
   ...apiEn,
   ...accountEn,
+  ...twoFactorEn,
   ...documentsEn,
+  ...retentionEn,
+  ...eidEn,
+  ...signingEn,
+  ...notificationsEn,
 } as const;

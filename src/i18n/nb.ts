@@ -3,7 +3,12 @@ import { builderNb } from "./sections/builder";
 import { dashboardNb } from "./sections/dashboard";
 import { apiNb } from "./sections/api";
 import { accountNb } from "./sections/account";
+import { twoFactorNb } from "./sections/two-factor";
 import { documentsNb } from "./sections/documents";
+import { retentionNb } from "./sections/retention";
+import { eidNb } from "./sections/eid";
+import { signingNb } from "./sections/signing";
+import { notificationsNb } from "./sections/notifications";
 
 export const nb: Record<keyof typeof en, string> = {
   "app.name": "Pactly",
@@ -538,5 +543,10 @@ export const nb: Record<keyof typeof en, string> = {
   ...dashboardNb,
   ...apiNb,
   ...accountNb,
+  ...twoFactorNb,
   ...documentsNb,
+  ...retentionNb,
+  ...eidNb,
+  ...signingNb,
+  ...notificationsNb,
 };

@@ -1,20 +1,27 @@
 /**
  * The notifications queue consumer. Messages are validated by their zod schema;
  * delivery is idempotent by our own message id (the queue delivers at least once);
- * failures retry with backoff, then land in the dead-letter queue.
+ * failures retry with backoff, then land in the dead-letter queue, whose consumer
+ * records the failure for the sender to see. A provider's "never" (an invalid address)
+ * is recorded at once instead of being retried.
  */
 import { queueMessage, type QueueMessage } from "../domain/messages";
 import type { Env } from "../env";
-import { translator } from "../i18n";
 import { finaliseEnvelope } from "../services/finalise-envelope";
-import { mailerFor, type Email } from "../services/mail/mailer";
+import { mailerFor } from "../services/mail/mailer";
+import { ProviderError, type Fetcher } from "../services/mail/provider-error";
+import { smsSenderFor } from "../services/sms/sms";
 import { database } from "../storage/db";
-import { recordDelivery, wasDelivered } from "../storage/outbox";
+import { recordDelivery, recordDeliveryFailure, wasDelivered } from "../storage/outbox";
+import { renderMessage, type DeliverableMessage } from "../../templates/emails/render";
 
 export const DEAD_LETTER_QUEUE_SUFFIX = "-dlq";
 
-export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  if (batch.queue.includes(DEAD_LETTER_QUEUE_SUFFIX)) return handleDeadLetters(batch);
+/** What the consumer reaches the providers through; tests give a stand-in. */
+export type DeliveryDeps = { fetch?: Fetcher };
+
+export async function handleQueue(batch: MessageBatch<unknown>, env: Env, deps: DeliveryDeps = {}): Promise<void> {
+  if (batch.queue.includes(DEAD_LETTER_QUEUE_SUFFIX)) return handleDeadLetters(batch, env);
   for (const msg of batch.messages) {
     const parsed = queueMessage.safeParse(msg.body);
     if (!parsed.success) {
@@ -23,100 +30,90 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
       msg.ack();
       continue;
     }
+    const message = parsed.data;
     try {
-      await handleMessage(parsed.data, env);
+      await handleMessage(message, env, deps);
       msg.ack();
     } catch (error) {
-      console.error(JSON.stringify({ msg: "queue message failed; will retry", id: parsed.data.id, type: parsed.data.type, attempts: msg.attempts, error: String(error) }));
-      msg.retry({ delaySeconds: Math.min(600, 5 * 2 ** Math.max(0, msg.attempts - 1)) });
+      if (error instanceof ProviderError && error.permanent && message.type !== "finalise") {
+        try {
+          await recordFailure(env, message, "rejected", error.status);
+          console.error(JSON.stringify({ msg: "message refused by the provider; not retried", id: message.id, type: message.type, error: error.message }));
+          msg.ack();
+          continue;
+        } catch (recordError) {
+          error = recordError;
+        }
+      }
+      // Errors carry statuses and codes, never request bodies or keys.
+      console.error(JSON.stringify({ msg: "queue message failed; will retry", id: message.id, type: message.type, attempts: msg.attempts, error: String(error) }));
+      msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
     }
   }
 }
 
-function handleDeadLetters(batch: MessageBatch<unknown>): void {
+/** Backoff between attempts: 5 s, 10 s, 20 s, ... at most 10 minutes. */
+export function retryDelaySeconds(attempts: number): number {
+  return Math.min(600, 5 * 2 ** Math.max(0, attempts - 1));
+}
+
+/** Messages whose retries ran out: record each failure once, so the sender sees it on the envelope. */
+async function handleDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const db = database(env.DB);
   for (const msg of batch.messages) {
     const parsed = queueMessage.safeParse(msg.body);
-    console.error(JSON.stringify({ msg: "message could not be delivered", id: parsed.success ? parsed.data.id : msg.id, type: parsed.success ? parsed.data.type : "unknown", envelopeId: parsed.success && "envelopeId" in parsed.data ? parsed.data.envelopeId : null }));
-    msg.ack();
+    const message = parsed.success ? parsed.data : null;
+    console.error(JSON.stringify({ msg: "message could not be delivered", id: message?.id ?? msg.id, type: message?.type ?? "unknown", envelopeId: message && "envelopeId" in message ? message.envelopeId : null }));
+    try {
+      // A message whose send succeeded but whose record came late is not a failure.
+      if (message && message.type !== "finalise" && !(await wasDelivered(db, message.id))) await recordFailure(env, message, "retries_exhausted", null);
+      msg.ack();
+    } catch (error) {
+      console.error(JSON.stringify({ msg: "dead letter not recorded; will retry", id: message?.id ?? msg.id, error: String(error) }));
+      msg.retry();
+    }
   }
 }
 
-export async function handleMessage(message: QueueMessage, env: Env): Promise<void> {
+/** Delivers one message unless our own delivery record says it already went out. */
+export async function handleMessage(message: QueueMessage, env: Env, deps: DeliveryDeps = {}): Promise<void> {
   if (message.type === "finalise") return finaliseEnvelope(env, message.envelopeId);
   const db = database(env.DB);
   if (await wasDelivered(db, message.id)) return;
-  await mailerFor(env).send(renderEmail(message, env));
-  await recordDelivery(db, {
+  const rendered = renderMessage(message, { baseUrl: baseUrl(env), retentionDays: env.RETENTION_DAYS });
+  const fetcher = deps.fetch ?? fetch;
+  if (rendered.channel === "sms") {
+    await smsSenderFor(env, fetcher).send({ id: message.id, orgId: message.orgId, to: message.to, text: rendered.text });
+  } else {
+    const { subject, html, text, link } = rendered;
+    await mailerFor(env, fetcher).send({ id: message.id, orgId: message.orgId, to: message.to, subject, html, text, link });
+  }
+  await recordDelivery(db, { ...about(message), channel: rendered.channel, deliveredAt: new Date().toISOString() });
+}
+
+async function recordFailure(env: Env, message: DeliverableMessage, reason: "rejected" | "retries_exhausted", status: number | null): Promise<void> {
+  await recordDeliveryFailure(database(env.DB), {
+    ...about(message),
+    channel: message.type === "code" ? message.channel : "email",
+    reason,
+    providerStatus: status === null ? null : String(status),
+    failedAt: new Date().toISOString(),
+  });
+}
+
+/** The columns shared by delivery and failure records. */
+function about(message: DeliverableMessage) {
+  return {
     messageId: message.id,
     orgId: message.orgId,
     // Account mails (verification, reset, notices) belong to no envelope.
     envelopeId: "envelopeId" in message ? message.envelopeId : "",
-    kind: message.type,
+    kind: message.type === "invite" && message.reminder ? "reminder" : message.type,
     recipientId: "recipientId" in message ? message.recipientId : null,
-    channel: "email",
-    deliveredAt: new Date().toISOString(),
-  });
+    toAddress: message.to,
+  };
 }
 
 function baseUrl(env: Env): string {
   return (env.APP_URL ?? "http://localhost:8787").replace(/\/$/, "");
-}
-
-/** Plain-text email in the recipient's language. */
-export function renderEmail(message: Exclude<QueueMessage, { type: "finalise" }>, env: Env): Email {
-  const t = translator(message.locale);
-  const base = { id: message.id, orgId: message.orgId, to: message.to };
-  switch (message.type) {
-    case "invite": {
-      const link = `${baseUrl(env)}/s/${message.token}`;
-      return {
-        ...base,
-        subject: t(message.reminder ? "builder.mail.reminder.subject" : "mail.invite.subject", { sender: message.senderName, title: message.title }),
-        text: t("mail.invite.body", { name: message.name, sender: message.senderName, title: message.title, message: message.message ? `${message.message}\n\n` : "", link }),
-        link,
-      };
-    }
-    case "completed": {
-      const link = `${baseUrl(env)}/s/${message.token}`;
-      return {
-        ...base,
-        subject: t("mail.completed.subject", { title: message.title }),
-        text: t("mail.completed.body", { name: message.name, title: message.title, link, days: env.RETENTION_DAYS }),
-        link,
-      };
-    }
-    case "declined": {
-      const link = `${baseUrl(env)}/envelopes/${message.envelopeId}`;
-      return {
-        ...base,
-        subject: t("mail.declined.subject", { title: message.title }),
-        text: t("mail.declined.body", { name: message.declinedByName, title: message.title, reason: message.reason, link }),
-        link,
-      };
-    }
-    case "verify_email": {
-      const link = `${baseUrl(env)}/email/verify/${message.token}`;
-      const signup = message.purpose === "signup";
-      return {
-        ...base,
-        subject: t(signup ? "mail.verifyEmail.signup.subject" : "mail.verifyEmail.change.subject"),
-        text: t(signup ? "mail.verifyEmail.signup.body" : "mail.verifyEmail.change.body", { name: message.name, email: message.to, link }),
-        link,
-      };
-    }
-    case "password_reset": {
-      const link = `${baseUrl(env)}/password/reset/${message.token}`;
-      return { ...base, subject: t("mail.passwordReset.subject"), text: t("mail.passwordReset.body", { name: message.name, link }), link };
-    }
-    case "account_notice": {
-      const link = `${baseUrl(env)}/password/forgot`;
-      const changed = message.notice === "password_changed";
-      return {
-        ...base,
-        subject: t(changed ? "mail.notice.passwordChanged.subject" : "mail.notice.emailChange.subject"),
-        text: t(changed ? "mail.notice.passwordChanged.body" : "mail.notice.emailChange.body", { name: message.name, email: message.newEmail ?? "", link }),
-        link,
-      };
-    }
-  }
 }

@@ -1,21 +1,32 @@
 /**
  * The daily cron: the expiry safety net, forgetting API idempotency answers older than
- * a day, and finishing any key-encryption-key rotation; the retention sweep (crypto-shredding, R2 deletion,
- * anonymisation) arrives with the notifications issue.
+ * a day and login challenges long expired, finishing any key-encryption-key rotation
+ * (document and 2FA data keys), and retention: deleting ended envelopes
+ * whose time is up (src/services/retention.ts) and reporting R2 objects without a row.
  */
+import { purgeBatchSize, retentionPolicy } from "../domain/retention";
 import type { Env } from "../env";
 import { envelopeStub } from "../services/envelope-stub";
 import { type RewrapCounts, rewrapDataKeys } from "../services/key-rotation";
+import { type OrphanReport, reconcileObjects, type SweepResult, sweepRetention } from "../services/retention";
 import { database } from "../storage/db";
 import { sweepApiReplies } from "../storage/idempotency";
+import { rewrapTwoFactorKeys, twoFactorDeps } from "../services/two-factor";
+import { countStaleTwoFactorKeys, sweepLoginChallenges } from "../storage/two-factor";
 import { overdueEnvelopeIds } from "../storage/sweeps";
 
 /** Data keys rewrapped per cron run: about 100 D1 round trips, well inside a cron's limits. */
 export const REWRAP_PER_RUN = 5_000;
 
-export async function handleScheduled(controller: ScheduledController, env: Env): Promise<{ expired: number; keys: RewrapCounts }> {
+/** R2 objects checked for a row per run; the next run continues after the last one. */
+export const RECONCILE_PER_RUN = 1_000;
+
+export type ScheduledResult = { expired: number; keys: RewrapCounts; retention: SweepResult; orphans: OrphanReport };
+
+export async function handleScheduled(controller: ScheduledController, env: Env): Promise<ScheduledResult> {
   const db = database(env.DB);
-  const now = new Date(controller.scheduledTime).toISOString();
+  const at = new Date(controller.scheduledTime);
+  const now = at.toISOString();
   // Expires any envelope whose alarm did not fire; the object decides, so running twice is harmless.
   const ids = await overdueEnvelopeIds(db, now, 200);
   let expired = 0;
@@ -24,8 +35,16 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
     if (result.ok && result.state.status === "expired") expired++;
   }
   await sweepApiReplies(db, controller.scheduledTime);
+  await sweepLoginChallenges(db, at);
   const keys = await rewrapDataKeys(env, db, { limit: REWRAP_PER_RUN });
-  // The operator's signal for rotation (`wrangler tail`): an old KEK may leave KEK_KEYS once remaining is 0.
-  console.log(JSON.stringify({ msg: "kek rotation", ...keys }));
-  return { expired, keys };
+  // 2FA secrets are wrapped by the same KEKs as documents: rotation covers both.
+  const twoFactor = await rewrapTwoFactorKeys(twoFactorDeps(env), { limit: REWRAP_PER_RUN });
+  const twoFactorRemaining = await countStaleTwoFactorKeys(db, keys.currentKekId);
+  // The operator's signal for rotation (`wrangler tail`): an old KEK may leave KEK_KEYS once both remaining counts are 0.
+  console.log(JSON.stringify({ msg: "kek rotation", ...keys, twoFactor: { ...twoFactor, remaining: twoFactorRemaining } }));
+  const retention = await sweepRetention(env, db, { now: at, policy: retentionPolicy(env), limit: purgeBatchSize(env.RETENTION_BATCH_SIZE) });
+  const orphans = await reconcileObjects(env, db, { now: at, limit: RECONCILE_PER_RUN });
+  // One line per run for the operator: what was deleted, what failed (retried tomorrow), and R2 objects with no row.
+  console.log(JSON.stringify({ msg: "retention sweep", ...retention, orphanObjects: orphans.orphans, orphanSample: orphans.sample, objectsListed: orphans.listed }));
+  return { expired, keys, retention, orphans };
 }

@@ -28,6 +28,7 @@ import {
   type SessionRow,
 } from "../storage/accounts";
 import { sendEmailVerification, sendPasswordChangedNotice, type Mailbox } from "./account-security";
+import { insertLoginChallenge, twoFactorEnabled } from "../storage/two-factor";
 
 /** The signed-in sender, as routes see them. */
 export type SessionUser = {
@@ -128,12 +129,30 @@ export async function signUp(box: Mailbox, input: SignUpInput, client: ClientInf
   return { ok: true, token: await startSession(db, userId, orgId, client) };
 }
 
-export async function logIn(db: Db, email: string, password: string, client: ClientInfo): Promise<string | null> {
+/** A correct password gives a session, or, with 2FA on, the token of the second step (not a session). */
+export type LogInOutcome = { kind: "session"; token: string; userId: string; orgId: string } | { kind: "second_step"; challenge: string };
+
+export async function logIn(db: Db, email: string, password: string, client: ClientInfo): Promise<LogInOutcome | null> {
   const user = await findUserByEmail(db, email);
   const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
   if (!user || !ok) return null;
   if (needsRehash(user.passwordHash)) await updatePasswordHash(db, user.id, await hashPassword(password));
-  return startSession(db, user.id, user.personalOrgId, client);
+  if (await twoFactorEnabled(db, user.id)) return { kind: "second_step", challenge: await startLoginChallenge(db, user.id, user.personalOrgId) };
+  return { kind: "session", token: await startSession(db, user.id, user.personalOrgId, client), userId: user.id, orgId: user.personalOrgId };
+}
+
+/** How long the second step of a login waits for the code. */
+export const LOGIN_CHALLENGE_MS = 5 * 60_000;
+
+/**
+ * The half of a login between the password and the code: a random token for a
+ * short-lived cookie, stored hashed, tied to the user. It is not a session and
+ * opens nothing but the code form.
+ */
+export async function startLoginChallenge(db: Db, userId: string, orgId: string, now = Date.now()): Promise<string> {
+  const token = randomToken();
+  await insertLoginChallenge(db, { id: hashToken(token), userId, orgId, createdAt: new Date(now).toISOString(), expiresAt: new Date(now + LOGIN_CHALLENGE_MS).toISOString() });
+  return token;
 }
 
 /** A new session id at every login and privilege change, never reused. Returns the cookie token. */

@@ -3,7 +3,7 @@ import { DomainError } from "../domain/errors";
 import { sha256Hex } from "../domain/encoding";
 import type { Env } from "../env";
 import type { Db } from "../storage/db";
-import { decryptDocument, encryptDocument, newDataKey, unwrapDataKey } from "../storage/document-crypto";
+import { decryptDocument, encryptDocumentParts, newDataKey, unwrapDataKey } from "../storage/document-crypto";
 import { type DocumentRow, getBlob, insertDocument, objectKey, putBlob } from "../storage/documents";
 import { keyring } from "./keyring";
 
@@ -14,7 +14,7 @@ export async function storeNewDocument(env: Env, db: Db, input: StoreInput): Pro
   const keys = await keyring(env);
   const { key, wrapped } = await newDataKey(keys, input.id);
   const r2Key = objectKey(input.orgId, input.id);
-  await putBlob(env.DOCUMENTS, r2Key, await encryptDocument(key, input.id, input.bytes), { kekId: wrapped.kekId });
+  await putBlob(env.DOCUMENTS, r2Key, await encryptDocumentParts(key, input.id, input.bytes), { kekId: wrapped.kekId });
   const row: DocumentRow = {
     id: input.id,
     orgId: input.orgId,

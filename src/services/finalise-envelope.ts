@@ -14,7 +14,7 @@ import { buildEvidenceBundle, evidenceFilename, serialiseEvidenceBundle, type Ev
 import { buildSignedPdf, type CertificateLabels, type CertificateView } from "../pdf/certificate";
 import { sealDocument } from "./seal";
 import { database } from "../storage/db";
-import { encryptDocument, newDataKey, unwrapDataKey } from "../storage/document-crypto";
+import { encryptDocumentParts, newDataKey, unwrapDataKey } from "../storage/document-crypto";
 import { blobExists, findDocument, objectKey, putBlob, upsertDocument } from "../storage/documents";
 import { readDocument } from "./documents";
 import { command, envelopeStub } from "./envelope-stub";
@@ -100,7 +100,7 @@ async function buildAndStore(env: Env, state: EnvelopeState, hooks: FinaliseHook
   };
   await upsertDocument(db, row);
   await hooks.afterStep?.("row_written");
-  await putBlob(env.DOCUMENTS, r2Key, await encryptDocument(key, id, signed.bytes), { kekId: wrapped.kekId });
+  await putBlob(env.DOCUMENTS, r2Key, await encryptDocumentParts(key, id, signed.bytes), { kekId: wrapped.kekId });
   await hooks.afterStep?.("object_written");
   return { documentId: id, sha256: row.sha256, pages: row.pages, size: row.size };
 }
@@ -124,6 +124,9 @@ function certificateView(env: Env, state: EnvelopeState, evidence: EvidenceBundl
         name: r.name,
         email: r.email,
         method: t(`method.${r.method}` as MessageKey, { email: r.email }),
+        ...(r.identification?.method === "eid"
+          ? { eidScheme: t(`eid.scheme.${r.identification.scheme}` as MessageKey), assuranceLevel: r.identification.assurance }
+          : {}),
         signedAt: r.signedAt ?? "",
         ip: r.ip,
         userAgent: r.userAgent,

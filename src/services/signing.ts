@@ -22,6 +22,14 @@ export const declineSchema = z.object({
   reason: z.string({ error: "sign.decline.error.reason" }).trim().min(1, "sign.decline.error.reason").max(1000, "sign.decline.error.reasonLong"),
 });
 
+/** Spaces and dashes people type or paste ("123 456") are dropped; the rest must be six digits. */
+export const codeSchema = z.object({
+  code: z
+    .string({ error: "identify.error.format" })
+    .transform((v) => v.replace(/[\s-]/g, ""))
+    .pipe(z.string().regex(/^\d{6}$/, "identify.error.format")),
+});
+
 export type SignerContext = { state: EnvelopeState; recipient: Recipient };
 
 /** Finds the envelope and signer behind a link token; null for anything unknown or replaced. */
@@ -58,4 +66,19 @@ export async function signAsSigner(env: Env, ctx: SignerContext, input: z.infer<
 
 export async function declineAsSigner(env: Env, ctx: SignerContext, input: z.infer<typeof declineSchema>, context: RequestContext) {
   return command(envelopeStub(env, ctx.state.id).decline({ recipientId: ctx.recipient.id, reason: input.reason, context }));
+}
+
+/** Sends a new identification code to the signer (email or SMS, by the sender's choice). */
+export async function requestCodeAsSigner(env: Env, ctx: SignerContext, context: RequestContext) {
+  return command(envelopeStub(env, ctx.state.id).requestCode({ recipientId: ctx.recipient.id, context }));
+}
+
+/** Checks a typed code; a wrong, expired or locked code is a DomainError with the reason (and tries left). */
+export async function confirmCodeAsSigner(env: Env, ctx: SignerContext, input: z.infer<typeof codeSchema>, context: RequestContext) {
+  return command(envelopeStub(env, ctx.state.id).confirmCode({ recipientId: ctx.recipient.id, code: input.code, context }));
+}
+
+/** Whether a code is out for this signer (the page then asks for it); nothing secret. */
+export async function codeStatusOf(env: Env, ctx: SignerContext) {
+  return envelopeStub(env, ctx.state.id).codeStatus(ctx.recipient.id);
 }

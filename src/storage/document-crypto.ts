@@ -97,15 +97,26 @@ async function unwrapRaw(keyring: Keyring, documentId: string, wrapped: WrappedK
   }
 }
 
-/** Blob layout: [version:1][iv:12][ciphertext+tag]. */
-export async function encryptDocument(key: CryptoKey, documentId: string, plaintext: Uint8Array): Promise<Uint8Array> {
+/**
+ * A stored blob in its two parts: the header [version:1][iv:12], then [ciphertext+tag].
+ * Large documents are streamed to R2 in these parts: joining 13 bytes to 20 MB would
+ * copy the whole document once more, in a Worker that has 128 MB.
+ */
+export type EncryptedParts = { header: Uint8Array; body: Uint8Array; length: number };
+
+export async function encryptDocumentParts(key: CryptoKey, documentId: string, plaintext: Uint8Array): Promise<EncryptedParts> {
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-  const ciphertext = await crypto.subtle.encrypt(
-    { name: "AES-GCM", iv, additionalData: utf8.encode(`doc:${documentId}`) },
-    key,
-    plaintext,
+  const ciphertext = new Uint8Array(
+    await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: utf8.encode(`doc:${documentId}`) }, key, plaintext),
   );
-  return concat(Uint8Array.of(FORMAT_VERSION), iv, new Uint8Array(ciphertext));
+  const header = concat(Uint8Array.of(FORMAT_VERSION), iv);
+  return { header, body: ciphertext, length: header.length + ciphertext.length };
+}
+
+/** Blob layout: [version:1][iv:12][ciphertext+tag], as one array (small blobs and tests). */
+export async function encryptDocument(key: CryptoKey, documentId: string, plaintext: Uint8Array): Promise<Uint8Array> {
+  const { header, body } = await encryptDocumentParts(key, documentId, plaintext);
+  return concat(header, body);
 }
 
 /** Decrypts a whole blob or fails: a tampered or foreign blob never yields partial bytes. */

@@ -134,27 +134,9 @@ export const idempotencyKeys = sqliteTable("idempotency_keys", {
   createdAt: text("created_at").notNull(),
 }, (t) => [primaryKey({ columns: [t.orgId, t.scope, t.key] })]);
 
-/** One row per queue message we delivered, keyed by our own message id. */
-export const deliveries = sqliteTable("deliveries", {
-  messageId: text("message_id").primaryKey(),
-  orgId: text("org_id").notNull(),
-  envelopeId: text("envelope_id").notNull(),
-  kind: text("kind").notNull(),
-  recipientId: text("recipient_id"),
-  channel: text("channel").notNull(),
-  deliveredAt: text("delivered_at").notNull(),
-});
-
-/** Local development only: messages that a real provider would have sent. */
-export const devOutbox = sqliteTable("dev_outbox", {
-  id: text("id").primaryKey(),
-  orgId: text("org_id").notNull(),
-  to: text("to_address").notNull(),
-  subject: text("subject").notNull(),
-  text: text("text").notNull(),
-  link: text("link"),
-  createdAt: text("created_at").notNull(),
-});
-
 export * from "./schema-api";
 export * from "./schema-account";
+export * from "./schema-eid";
+export * from "./schema-notifications";
+export * from "./schema-two-factor";
+export * from "./schema-retention";

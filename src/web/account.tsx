@@ -3,12 +3,35 @@
  * email (each after re-authentication with the current password), and the list of
  * sessions with revoke one / revoke all others.
  */
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
+import type { FieldErrors } from "../../templates/view";
 import { DomainError } from "../domain/errors";
 import { pendingEmailAddress, requestEmailChange, resendEmailVerification } from "../services/account-security";
 import { changeEmailSchema, changePassword, changePasswordSchema, listSessions, revokeOtherOwnSessions, revokeOwnSession, type SessionUser } from "../services/accounts";
 import { database } from "../storage/db";
-import { AccountPage, ChangeEmailPage, ChangePasswordPage, type AccountNotice } from "../../templates/pages/account";
+import {
+  AccountPage,
+  ChangeEmailPage,
+  ChangePasswordPage,
+  RecoveryCodesPage,
+  TwoFactorReauthPage,
+  TwoFactorSetupPage,
+  type AccountNotice,
+  type CodeKind,
+} from "../../templates/pages/account";
+import { groupSecret } from "../domain/totp";
+import { qrCode } from "../domain/qr";
+import {
+  confirmEnrolment,
+  pendingEnrolment,
+  reauthSchema,
+  regenerateRecoveryCodes,
+  disableTwoFactor,
+  startEnrolment,
+  totpCodeSchema,
+  twoFactorDeps,
+  twoFactorStatus,
+} from "../services/two-factor";
 import type { AppEnv } from "./context";
 import { clientInfo, fieldErrors, rateLimit, stringFields, view } from "./helpers";
 import { clearSessionCookie, requireUser, setSessionCookie } from "./middleware/session";
@@ -23,14 +46,14 @@ function signedIn(user: SessionUser | null): SessionUser {
   return user;
 }
 
-const notices: readonly AccountNotice[] = ["password", "email-sent", "email-changed", "verified", "verification-sent", "revoked", "revoked-others"];
+const notices: readonly AccountNotice[] = ["password", "email-sent", "email-changed", "verified", "verification-sent", "revoked", "revoked-others", "2fa-on", "2fa-off"];
 
 accountRoutes.get("/", async (c) => {
   const user = signedIn(c.get("user"));
   const db = database(c.env.DB);
   const done = c.req.query("done");
   const notice = notices.find((n) => n === done);
-  const [sessions, pendingEmail] = await Promise.all([listSessions(db, user), pendingEmailAddress(db, user.id)]);
+  const [sessions, pendingEmail, twoFactor] = await Promise.all([listSessions(db, user), pendingEmailAddress(db, user.id), twoFactorStatus(db, user.id)]);
   return c.html(
     <AccountPage
       view={view(c)}
@@ -38,6 +61,7 @@ accountRoutes.get("/", async (c) => {
       emailVerified={user.emailVerified}
       pendingEmail={pendingEmail}
       sessions={sessions}
+      twoFactor={twoFactor.state === "pending" ? { state: "off" } : twoFactor}
       notice={notice}
     />,
   );
@@ -104,3 +128,67 @@ accountRoutes.post("/sessions/revoke-others", async (c) => {
   await revokeOtherOwnSessions(database(c.env.DB), user);
   return c.redirect("/account?done=revoked-others", 303);
 });
+
+// ---------------------------------------------------------------------------
+// two-factor authentication
+
+/** Pages that show a secret or recovery codes are never stored by the browser or a proxy. */
+const NO_STORE = { "Cache-Control": "no-store" };
+
+const codeKind = (value: string | undefined): CodeKind => (value === "recovery" ? "recovery" : "totp");
+
+accountRoutes.post("/two-factor/setup", async (c) => {
+  const user = signedIn(c.get("user"));
+  await rateLimit(c, "2fa-setup", user.id);
+  await startEnrolment(twoFactorDeps(c.env), user);
+  return c.redirect("/account/two-factor/setup", 303);
+});
+
+async function setupPage(c: Context<AppEnv>, user: SessionUser, errors?: FieldErrors): Promise<Response> {
+  const pending = await pendingEnrolment(twoFactorDeps(c.env), user);
+  if (!pending) return c.redirect("/account", 303);
+  const page = <TwoFactorSetupPage view={view(c)} symbol={qrCode(pending.uri)} secretGroups={groupSecret(pending.secret)} errors={errors} />;
+  return c.html(page, errors ? 422 : 200, NO_STORE);
+}
+
+accountRoutes.get("/two-factor/setup", (c) => setupPage(c, signedIn(c.get("user"))));
+
+accountRoutes.post("/two-factor/confirm", async (c) => {
+  const user = signedIn(c.get("user"));
+  const parsed = totpCodeSchema.safeParse(stringFields(await c.req.parseBody()));
+  if (!parsed.success) return setupPage(c, user, fieldErrors(parsed.error));
+  await rateLimit(c, "2fa-user", user.id);
+  const outcome = await confirmEnrolment(twoFactorDeps(c.env), user, parsed.data.code, clientInfo(c));
+  if (!outcome.ok) return setupPage(c, user, { code: outcome.message });
+  // A privilege change: this browser continues under a new session id.
+  setSessionCookie(c, outcome.token);
+  return c.html(<RecoveryCodesPage view={view(c)} codes={outcome.recoveryCodes} justEnabled />, 200, NO_STORE);
+});
+
+for (const purpose of ["disable", "regenerate"] as const) {
+  const path = purpose === "disable" ? "/two-factor/disable" : "/two-factor/recovery-codes";
+
+  accountRoutes.get(path, (c) => c.html(<TwoFactorReauthPage view={view(c)} purpose={purpose} kind={codeKind(c.req.query("kind"))} />));
+
+  accountRoutes.post(path, async (c) => {
+    const user = signedIn(c.get("user"));
+    const values = stringFields(await c.req.parseBody());
+    const kind = codeKind(values.kind);
+    const parsed = reauthSchema.safeParse(values);
+    if (!parsed.success) return c.html(<TwoFactorReauthPage view={view(c)} purpose={purpose} kind={kind} errors={fieldErrors(parsed.error)} />, 422);
+    // Before hashing the password: per account and per address.
+    await rateLimit(c, "reauth-user", user.id);
+    await rateLimit(c, "reauth-ip", clientInfo(c).ip ?? "unknown");
+    const deps = twoFactorDeps(c.env);
+    const outcome = purpose === "disable" ? await disableTwoFactor(deps, user, parsed.data, clientInfo(c)) : await regenerateRecoveryCodes(deps, user, parsed.data);
+    if (!outcome.ok) {
+      const page = <TwoFactorReauthPage view={view(c)} purpose={purpose} kind={kind} errors={{ [outcome.field]: outcome.message }} />;
+      return outcome.retryAfterSeconds ? c.html(page, 429, { "Retry-After": String(outcome.retryAfterSeconds) }) : c.html(page, 422);
+    }
+    if (typeof outcome.value === "string") {
+      setSessionCookie(c, outcome.value);
+      return c.redirect("/account?done=2fa-off", 303);
+    }
+    return c.html(<RecoveryCodesPage view={view(c)} codes={outcome.value} justEnabled={false} />, 200, NO_STORE);
+  });
+}

@@ -10,11 +10,12 @@ import { DomainError } from "../domain/errors";
 import { confirmEmail, inspectLink, requestPasswordReset, resetLinkAccount, resetPassword } from "../services/account-security";
 import { forgotPasswordSchema, logIn, logInSchema, logOut, passwordProblem, signUp, signUpSchema } from "../services/accounts";
 import { database } from "../storage/db";
-import { HomePage, LogInPage, SignUpPage } from "../../templates/pages/auth";
+import { HomePage, LogInPage, LoginCodePage, SignUpPage } from "../../templates/pages/auth";
 import { ConfirmEmailPage, ForgotPasswordPage, ForgotPasswordSentPage, LinkSpentPage, ResetPasswordPage } from "../../templates/pages/account";
 import type { AppEnv } from "./context";
 import { clientInfo, fieldErrors, rateLimit, stringFields, view } from "./helpers";
-import { clearSessionCookie, setSessionCookie } from "./middleware/session";
+import { clearLoginChallengeCookie, clearSessionCookie, loginChallengeToken, setLoginChallengeCookie, setSessionCookie } from "./middleware/session";
+import { codeProblem, completeLogin, pendingLogin, requiresTwoFactor, secondFactorSchema, twoFactorDeps } from "../services/two-factor";
 
 export const authRoutes = new Hono<AppEnv>();
 
@@ -36,7 +37,12 @@ authRoutes.post("/signup", async (c) => {
 });
 
 /** Notices the login page shows after a redirect; anything else in `done` is ignored. */
-const loginNotices = { reset: "account.notice.passwordReset", verified: "account.notice.emailVerifiedLogIn", changed: "account.notice.emailChangedLogIn" } as const;
+const loginNotices = {
+  reset: "account.notice.passwordReset",
+  verified: "account.notice.emailVerifiedLogIn",
+  changed: "account.notice.emailChangedLogIn",
+  expired: "twoFactor.login.expired",
+} as const;
 
 authRoutes.get("/login", (c) => {
   const done = c.req.query("done");
@@ -53,11 +59,54 @@ authRoutes.post("/login", async (c) => {
   // Rate limit before hashing: per address and per account.
   await rateLimit(c, "login-ip", client.ip ?? "unknown");
   await rateLimit(c, "login-email", parsed.data.email);
-  const token = await logIn(database(c.env.DB), parsed.data.email, parsed.data.password, client);
-  if (!token) return c.html(<LogInPage view={view(c)} values={values} errors={{ email: "login.error.invalid" }} />, 401);
-  setSessionCookie(c, token);
-  return c.redirect("/envelopes", 303);
+  const outcome = await logIn(database(c.env.DB), parsed.data.email, parsed.data.password, client);
+  if (!outcome) return c.html(<LogInPage view={view(c)} values={values} errors={{ email: "login.error.invalid" }} />, 401);
+  if (outcome.kind === "second_step") {
+    // Not signed in yet: only the code form accepts this cookie.
+    setLoginChallengeCookie(c, outcome.challenge);
+    return c.redirect("/login/two-factor", 303);
+  }
+  clearLoginChallengeCookie(c);
+  setSessionCookie(c, outcome.token);
+  const mustEnrol = await requiresTwoFactor({ id: outcome.userId, orgId: outcome.orgId });
+  return c.redirect(mustEnrol ? "/account#two-factor-heading" : "/envelopes", 303);
 });
+
+// ---------------------------------------------------------------------------
+// the second step of a login (2FA)
+
+authRoutes.get("/login/two-factor", async (c) => {
+  const token = loginChallengeToken(c);
+  if (!token || !(await pendingLogin(database(c.env.DB), token))) return loginExpired(c);
+  return c.html(<LoginCodePage view={view(c)} kind={c.req.query("kind") === "recovery" ? "recovery" : "totp"} />);
+});
+
+authRoutes.post("/login/two-factor", async (c) => {
+  // Per address before any work; the exact per-account count is the AttemptCounter's.
+  await rateLimit(c, "2fa-ip", clientInfo(c).ip ?? "unknown");
+  const token = loginChallengeToken(c);
+  if (!token) return loginExpired(c);
+  const values = stringFields(await c.req.parseBody());
+  const kind = values.kind === "recovery" ? "recovery" : "totp";
+  const parsed = secondFactorSchema.safeParse(values);
+  if (!parsed.success) return c.html(<LoginCodePage view={view(c)} kind={kind} errors={fieldErrors(parsed.error)} />, 422);
+  const outcome = await completeLogin(twoFactorDeps(c.env), token, parsed.data.code, clientInfo(c));
+  if (outcome.ok) {
+    clearLoginChallengeCookie(c);
+    setSessionCookie(c, outcome.token);
+    return c.redirect("/envelopes", 303);
+  }
+  if (outcome.reason === "expired") return loginExpired(c);
+  const page = <LoginCodePage view={view(c)} kind={kind} errors={{ code: codeProblem(outcome).message }} />;
+  // 429 only when the lock refused the code unread; a code that was checked and wrong is 401.
+  if (outcome.reason === "locked") return c.html(page, 429, { "Retry-After": String(outcome.retryAfterSeconds) });
+  return c.html(page, 401);
+});
+
+function loginExpired(c: Context<AppEnv>): Response {
+  clearLoginChallengeCookie(c);
+  return c.redirect("/login?done=expired", 303);
+}
 
 authRoutes.post("/logout", async (c) => {
   const user = c.get("user");

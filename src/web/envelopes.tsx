@@ -27,8 +27,12 @@ import {
 import { evidenceFilename, serialiseEvidenceBundle } from "../domain/evidence";
 import { database } from "../storage/db";
 import { withIdempotency } from "../storage/idempotency";
+import { deliveryPanel } from "../services/envelope-deliveries";
 import { DeleteDraftPage, EnvelopePage, NewEnvelopePage, type EnvelopePageProps } from "../../templates/pages/envelopes";
 import { EnvelopeListPage } from "../../templates/pages/envelope-list";
+import { EnvelopeDeletedPage, PurgeEnvelopePage } from "../../templates/pages/retention";
+import { deletionDate, isEnded, retentionPolicy } from "../domain/retention";
+import { deleteEnvelopeNow, purgeRecord } from "../services/retention";
 import { listEnvelopes, listQuerySchema } from "../services/envelope-list";
 import type { FieldErrors } from "../../templates/view";
 import type { AppEnv } from "./context";
@@ -36,8 +40,30 @@ import { clientInfo, fieldErrors, stringFields, view } from "./helpers";
 import { pdfResponse } from "./pdf-response";
 import { requireUser } from "./middleware/session";
 
+/**
+ * A deleted envelope's pages and downloads answer 410 with when and why it was deleted,
+ * instead of a bare "not found". Only the owner's organisation ever sees it (the record is
+ * looked up by organisation), and only after the route itself answered 404.
+ */
+async function goneWhenDeleted(c: Context<AppEnv>, next: () => Promise<void>): Promise<Response | void> {
+  await next();
+  if (c.res.status !== 404 || c.req.method !== "GET") return;
+  const id = /^\/envelopes\/(env_[A-Za-z0-9_-]{10,40})(?:\/|$)/.exec(c.req.path)?.[1];
+  const user = c.get("user");
+  if (!id || !user) return;
+  const record = await purgeRecord(database(c.env.DB), user.orgId, id);
+  if (!record) return;
+  const policy = retentionPolicy(c.env);
+  c.res = undefined;
+  c.res = await c.html(
+    <EnvelopeDeletedPage view={view(c)} deleted={{ reason: record.reason, outcome: record.outcome, startedAt: record.startedAt, completedDays: policy.completedDays, endedDays: policy.endedDays }} />,
+    410,
+  );
+}
+
 export const envelopeRoutes = new Hono<AppEnv>();
 envelopeRoutes.use("*", requireUser());
+envelopeRoutes.use("*", goneWhenDeleted);
 
 const idParam = z.string().regex(/^env_[A-Za-z0-9_-]{10,40}$/);
 
@@ -94,15 +120,15 @@ envelopeRoutes.post("/", async (c) => {
 });
 
 /** What the envelope page shows besides the envelope: a form's kept answers and errors, a notice, a refusal. */
-type PageExtras = Omit<EnvelopePageProps, "view" | "state" | "events" | "retentionUntil" | "defaultExpiresOn">;
+type PageExtras = Omit<EnvelopePageProps, "view" | "state" | "events" | "retentionUntil" | "defaultExpiresOn" | "deliveries">;
 
 async function renderEnvelope(c: Context<AppEnv>, state: EnvelopeState, extra: PageExtras = {}, status: 200 | 409 | 422 = 200) {
   const events = await envelopeEvents(c.env, state.id);
-  const days = Number(c.env.RETENTION_DAYS) || 90;
-  const retentionUntil = state.status === "completed" && state.endedAt ? new Date(Date.parse(state.endedAt) + days * DAY_MS).toISOString() : null;
+  const retentionUntil = deletionDate(state.status, state.endedAt, retentionPolicy(c.env));
   const defaultExpiresOn = dateIn(new Date(Date.now() + expiryDays.default * DAY_MS), state.timeZone);
+  const deliveries = state.status === "draft" ? undefined : await deliveryPanel(c.env, state);
   return c.html(
-    <EnvelopePage view={view(c)} state={state} events={events} retentionUntil={retentionUntil} defaultExpiresOn={defaultExpiresOn} {...extra} />,
+    <EnvelopePage view={view(c)} state={state} events={events} retentionUntil={retentionUntil} defaultExpiresOn={defaultExpiresOn} deliveries={deliveries} {...extra} />,
     status,
   );
 }
@@ -119,6 +145,7 @@ const refusalKeys: Record<string, MessageKey> = {
   already_opened: "builder.refused.already_opened",
   not_signer: "builder.refused.not_signer",
   not_cancellable: "builder.refused.not_cancellable",
+  not_ended: "retention.refused.not_ended",
 };
 
 /**
@@ -289,6 +316,18 @@ envelopeRoutes.get("/:id/delete", async (c) => {
 envelopeRoutes.post("/:id/delete", async (c) => {
   const { id } = await owned(c);
   return act(c, id, () => deleteDraft(c.env, database(c.env.DB), c.get("user")!, id), "/envelopes");
+});
+
+/** "Delete now" for an ended envelope asks first, like deleting a draft; the deletion is retention's. */
+envelopeRoutes.get("/:id/purge", async (c) => {
+  const { id, state } = await owned(c);
+  if (!isEnded(state.status)) return refused(c, id, new DomainError("invalid_transition", "Only an ended envelope can be deleted", { reason: "not_ended" }));
+  return c.html(<PurgeEnvelopePage view={view(c)} state={state} />);
+});
+
+envelopeRoutes.post("/:id/purge", async (c) => {
+  const id = envelopeId(c);
+  return act(c, id, () => deleteEnvelopeNow(c.env, database(c.env.DB), c.get("user")!, id), `/envelopes/${id}`);
 });
 
 envelopeRoutes.get("/:id/original.pdf", async (c) => {

@@ -7,13 +7,18 @@ import { Hono, type Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { DomainError } from "../domain/errors";
-import { signersDue } from "../domain/envelope";
+import { needsIdentification, signersDue } from "../domain/envelope";
+import { CODE_TTL_MINUTES, maskedDestination } from "../domain/otp";
 import type { MessageKey } from "../i18n";
 import { database } from "../storage/db";
 import { envelopeIdOfRecipient } from "../storage/recipients";
 import { agreementHtmlOf } from "../services/agreements";
 import { documentOf } from "../services/envelopes";
 import {
+  codeSchema,
+  codeStatusOf,
+  confirmCodeAsSigner,
+  requestCodeAsSigner,
   declineAsSigner,
   declineSchema,
   resolveLink,
@@ -23,7 +28,7 @@ import {
   viewDocumentAsSigner,
   type SignerContext,
 } from "../services/signing";
-import { SignerMessagePage, SigningPage } from "../../templates/pages/signing";
+import { SignerMessagePage, SigningPage, type IdentifyError, type IdentifyStep } from "../../templates/pages/signing";
 import type { FieldErrors, Values } from "../../templates/view";
 import type { AppEnv } from "./context";
 import { clientInfo, fieldErrors, rateLimit, stringFields, view } from "./helpers";
@@ -56,8 +61,8 @@ signingRoutes.get("/s/:token", async (c) => {
   return c.redirect(url, 303);
 });
 
-/** The signer behind this page's cookie, re-checked against the Envelope object. */
-async function signer(c: Context<AppEnv>): Promise<SignerContext | null> {
+/** The signer behind this page's cookie, re-checked against the Envelope object (also used by the eID routes). */
+export async function signer(c: Context<AppEnv>): Promise<SignerContext | null> {
   const parsed = recipientId.safeParse(c.req.param("rid"));
   if (!parsed.success) return null;
   const token = getCookie(c, SIGNER_COOKIE_PREFIX + parsed.data);
@@ -70,7 +75,9 @@ async function signer(c: Context<AppEnv>): Promise<SignerContext | null> {
 }
 
 /** Where a signer stands decides the page: sign, done, declined, cancelled, expired, not yet. */
-async function stateful(c: Context<AppEnv>, ctx: SignerContext, form?: { values?: Values; errors?: FieldErrors; declineValues?: Values; declineErrors?: FieldErrors }) {
+type PageForm = { values?: Values; errors?: FieldErrors; declineValues?: Values; declineErrors?: FieldErrors; identifyError?: IdentifyError; codeValue?: string };
+
+async function stateful(c: Context<AppEnv>, ctx: SignerContext, form?: PageForm) {
   const { state, recipient } = ctx;
   const base = `/sign/${recipient.id}`;
   if (recipient.status === "signed") {
@@ -91,10 +98,62 @@ async function stateful(c: Context<AppEnv>, ctx: SignerContext, form?: { values?
   }
   if (state.status !== "sent") return message(c, "sign.invalid.title", "sign.invalid.body", 404);
   if (!signersDue(state).some((r) => r.id === recipient.id)) return message(c, "sign.notYourTurn.title", "sign.notYourTurn.body");
-  const status = form?.errors || form?.declineErrors ? 422 : 200;
+  const status = form?.errors || form?.declineErrors || form?.identifyError ? 422 : 200;
   // An agreement written in Pactly is also shown as HTML, checked against the hash on the envelope.
   const agreement = await agreementHtmlOf(c.env, database(c.env.DB), state);
-  return c.html(<SigningPage view={view(c)} state={state} recipient={recipient} agreement={agreement} {...form} />, status);
+  const identify = await identifyStep(c, ctx, form);
+  return c.html(<SigningPage view={view(c)} state={state} recipient={recipient} agreement={agreement} identify={identify} {...form} />, status);
+}
+
+/** The identification step for a signer whose sender chose a code or eID; none for `email_link`. */
+async function identifyStep(c: Context<AppEnv>, ctx: SignerContext, form?: PageForm): Promise<IdentifyStep | undefined> {
+  const { recipient } = ctx;
+  if (recipient.method === "email_link") return undefined;
+  if (!needsIdentification(recipient)) return { kind: "done", method: recipient.method };
+  if (recipient.method === "eid") {
+    // The only error an eID signer meets here is signing before identifying; the eID flow reports its own.
+    const error = form?.identifyError ? { ...form.identifyError, field: "eid-start" as const } : undefined;
+    return { kind: "eid", error };
+  }
+  const channel = recipient.method === "sms_otp" ? "sms" : "email";
+  const code = await codeStatusOf(c.env, ctx);
+  return {
+    kind: "code",
+    channel,
+    to: maskedDestination(channel, channel === "sms" ? (recipient.phone ?? "") : recipient.email),
+    sent: code.sent || form?.identifyError?.field === "code",
+    minutes: CODE_TTL_MINUTES,
+    error: form?.identifyError,
+    value: form?.codeValue,
+  };
+}
+
+/** A refusal from the code rules as the error the signer sees; null for anything else (then the page shows where they stand). */
+function identifyErrorOf(error: unknown, senderName: string): IdentifyError | null {
+  if (!(error instanceof DomainError) || error.code !== "invalid_transition") return null;
+  const details = error.details ?? {};
+  switch (details.reason) {
+    case "code_wrong": {
+      const left = Number(details.attemptsLeft);
+      return { key: left === 1 ? "identify.error.wrongOne" : "identify.error.wrongOther", params: { left }, field: "code" };
+    }
+    case "code_expired":
+      return { key: "identify.error.expired", field: "code" };
+    case "code_locked":
+      return { key: "identify.error.locked", field: "code" };
+    case "code_none":
+      return { key: "identify.error.none", field: "send-code" };
+    case "code_too_soon":
+      return { key: "identify.error.tooSoon", params: { seconds: Number(details.retryAfterSeconds) }, field: "send-code" };
+    case "code_limit":
+      return { key: "identify.error.limit", params: { sender: senderName }, field: "send-code" };
+    case "sms_cap":
+      return { key: "identify.error.smsCap", params: { sender: senderName }, field: "send-code" };
+    case "identification_required":
+      return { key: "identify.error.required", field: "send-code" };
+    default:
+      return null;
+  }
 }
 
 signingRoutes.get("/sign/:rid", async (c) => {
@@ -125,6 +184,9 @@ signingRoutes.post("/sign/:rid/sign", async (c) => {
   try {
     await signAsSigner(c.env, ctx, parsed.data, clientInfo(c));
   } catch (error) {
+    // Not identified yet (a form posted around the identification step): show that step.
+    const identifyError = identifyErrorOf(error, ctx.state.sender.name);
+    if (identifyError) return stateful(c, ctx, { identifyError });
     // Expired, cancelled or not their turn: show where they stand instead of an error.
     if (error instanceof DomainError && error.code === "invalid_transition") return stateful(c, ctx);
     throw error;
@@ -141,6 +203,38 @@ signingRoutes.post("/sign/:rid/decline", async (c) => {
   try {
     await declineAsSigner(c.env, ctx, parsed.data, clientInfo(c));
   } catch (error) {
+    if (error instanceof DomainError && error.code === "invalid_transition") return stateful(c, ctx);
+    throw error;
+  }
+  return c.redirect(`/sign/${ctx.recipient.id}`, 303);
+});
+
+signingRoutes.post("/sign/:rid/code/send", async (c) => {
+  const ctx = await signer(c);
+  if (!ctx) return message(c, "sign.session.title", "sign.session.body", 404);
+  try {
+    await requestCodeAsSigner(c.env, ctx, clientInfo(c));
+  } catch (error) {
+    const identifyError = identifyErrorOf(error, ctx.state.sender.name);
+    if (identifyError) return stateful(c, ctx, { identifyError });
+    if (error instanceof DomainError && error.code === "invalid_transition") return stateful(c, ctx);
+    throw error;
+  }
+  return c.redirect(`/sign/${ctx.recipient.id}#code`, 303);
+});
+
+signingRoutes.post("/sign/:rid/code/confirm", async (c) => {
+  const ctx = await signer(c);
+  if (!ctx) return message(c, "sign.session.title", "sign.session.body", 404);
+  const values = stringFields(await c.req.parseBody());
+  const codeValue = (values.code ?? "").slice(0, 20);
+  const parsed = codeSchema.safeParse(values);
+  if (!parsed.success) return stateful(c, ctx, { codeValue, identifyError: { key: "identify.error.format", field: "code" } });
+  try {
+    await confirmCodeAsSigner(c.env, ctx, parsed.data, clientInfo(c));
+  } catch (error) {
+    const identifyError = identifyErrorOf(error, ctx.state.sender.name);
+    if (identifyError) return stateful(c, ctx, { identifyError, codeValue });
     if (error instanceof DomainError && error.code === "invalid_transition") return stateful(c, ctx);
     throw error;
   }

@@ -35,13 +35,16 @@ type RetentionProps = {
   now?: Date;
   /** A table cell: the date and the days left, without the sentence. */
   compact?: boolean;
+  /** `signed`: a completed envelope's signed PDF; `ended`: an envelope that ended unsigned, deleted sooner. */
+  kind?: "signed" | "ended";
 };
 
-/** How long a completed envelope's signed PDF can still be downloaded. */
-export function Retention({ view, until, timeZone = "Europe/Oslo", now = new Date(), compact = false }: RetentionProps) {
+/** How long a completed envelope's signed PDF can still be downloaded, or when an unsigned one is deleted. */
+export function Retention({ view, until, timeZone = "Europe/Oslo", now = new Date(), compact = false, kind = "signed" }: RetentionProps) {
   const { t, locale } = view;
   const left = daysLeft(until, now, timeZone);
-  if (left < 0) return compact ? <span class="retention retention--due">{t("dashboard.retention.due")}</span> : <p class="retention retention--due">{t("dashboard.retention.due")}</p>;
+  const dueText = kind === "signed" ? t("dashboard.retention.due") : t("retention.ended.due");
+  if (left < 0) return compact ? <span class="retention retention--due">{dueText}</span> : <p class="retention retention--due">{dueText}</p>;
   const date = new Intl.DateTimeFormat(intlLocales[locale], { dateStyle: compact ? "medium" : "long", timeZone }).format(new Date(until));
   const leftText =
     left === 0
@@ -57,5 +60,6 @@ export function Retention({ view, until, timeZone = "Europe/Oslo", now = new Dat
     );
   }
   // The translated sentence, with its date as a <time> element wherever the language puts it.
-  return <p class={`retention${soon}`}>{t("dashboard.retention.until", { date, left: leftText }).split(date).flatMap((part, i) => (i === 0 ? [part] : [<time datetime={until}>{date}</time>, part]))}</p>;
+  const sentence = kind === "signed" ? t("dashboard.retention.until", { date, left: leftText }) : t("retention.ended.until", { date, left: leftText });
+  return <p class={`retention${soon}`}>{sentence.split(date).flatMap((part, i) => (i === 0 ? [part] : [<time datetime={until}>{date}</time>, part]))}</p>;
 }

@@ -1,6 +1,7 @@
 import { Layout } from "../layout";
 import { Button, CsrfField, ErrorSummary, Radios, TextField } from "../components/form";
 import type { FieldErrors, Values, View } from "../view";
+import { CodeField, CodeKindSwitch, type CodeKind } from "./account";
 
 export function HomePage({ view }: { view: View }) {
   const { t } = view;
@@ -59,6 +60,24 @@ export function LogInPage({ view, values = {}, errors = {}, notice }: { view: Vi
       </form>
       <p><a href="/password/forgot">{t("account.login.forgot")}</a></p>
       <p>{t("login.noAccount")} <a href="/signup">{t("nav.signup")}</a></p>
+    </Layout>
+  );
+}
+
+/** The second step of a login for users with 2FA: a code from the app, or a recovery code. */
+export function LoginCodePage({ view, kind, errors = {} }: { view: View; kind: CodeKind; errors?: FieldErrors }) {
+  const { t } = view;
+  return (
+    <Layout view={view} title={t("twoFactor.login.title")} hasErrors={Object.keys(errors).length > 0}>
+      <ErrorSummary t={t} errors={errors} order={["code"]} />
+      <h1>{t("twoFactor.login.title")}</h1>
+      <p>{t(kind === "totp" ? "twoFactor.login.lead" : "twoFactor.login.recoveryLead")}</p>
+      <form method="post" action="/login/two-factor" novalidate>
+        <CsrfField view={view} />
+        <CodeField t={t} error={errors.code} kind={kind} />
+        <Button>{t("twoFactor.login.submit")}</Button>
+      </form>
+      <CodeKindSwitch t={t} path="/login/two-factor" kind={kind} />
     </Layout>
   );
 }

@@ -4,7 +4,9 @@ import { identificationMethods, reminderEveryDays, timeZoneChoices, DEFAULT_TIME
 import type { ChainedEvent } from "../../src/domain/event-chain";
 import { StatusTag } from "../components/status-tag";
 import { Retention } from "../components/retention";
+import { EndedRetention } from "./retention";
 import { Timeline } from "../components/timeline";
+import { DeliveriesPanel, type DeliveryPanel } from "../components/deliveries";
 import { Button, CsrfField, ErrorSummary, FileField, Radios, Select, TextArea, TextField } from "../components/form";
 import { Layout } from "../layout";
 import type { FieldErrors, Values, View } from "../view";
@@ -88,6 +90,8 @@ export type EnvelopePageProps = {
   notice?: string | undefined;
   /** Why the last action was refused, already in the sender's language. */
   refusal?: string | undefined;
+  /** Which messages went out to each recipient, and which failed (notifications). */
+  deliveries?: DeliveryPanel | undefined;
 };
 
 function settingsValues(state: EnvelopeState): Values {
@@ -177,6 +181,7 @@ export function EnvelopePage(props: EnvelopePageProps) {
             {props.retentionUntil ? <Retention view={view} until={props.retentionUntil} timeZone={state.timeZone} /> : null}
           </>
         ) : null}
+        <EndedRetention view={view} state={state} until={props.retentionUntil} />
 
         <h2 id="recipients-heading">{t("builder.recipients")}</h2>
         {recipients.length === 0 ? (
@@ -204,7 +209,18 @@ export function EnvelopePage(props: EnvelopePageProps) {
                       <td>{r.name}</td>
                       <td>{r.email}{r.phone ? <><br /><span class="hint">{r.phone}</span></> : null}</td>
                       <td>{t(`builder.roleShort.${r.role}` as MessageKey)}</td>
-                      <td>{r.role === "signer" ? t(`builder.method.${r.method}` as MessageKey) : "—"}</td>
+                      <td>
+                        {r.role === "signer" ? t(`builder.method.${r.method}` as MessageKey) : "—"}
+                        {r.identification?.method === "eid" ? (
+                          <>
+                            <br />
+                            <span class="hint">{t("envelope.eid.identified", { scheme: t(`eid.scheme.${r.identification.scheme}` as MessageKey) })}</span>
+                            {r.identification.nameMismatch ? (
+                              <p class="field-error">{t("envelope.eid.nameMismatch", { returned: r.identification.name, entered: r.name })}</p>
+                            ) : null}
+                          </>
+                        ) : null}
+                      </td>
                       <td>
                         {r.role === "cc" && r.status === "pending" ? (
                           <strong class="tag tag--pending">{t("builder.ccStatus")}</strong>
@@ -227,6 +243,8 @@ export function EnvelopePage(props: EnvelopePageProps) {
           </>
         )}
       </div>
+
+      {props.deliveries && !draft ? <DeliveriesPanel view={view} panel={props.deliveries} timeZone={state.timeZone} /> : null}
 
       {draft ? (
         <>

@@ -56,6 +56,8 @@ export async function completedEnvelope(original) {
   state = apply(m.send(state, { actor: sender, at: at(2), expiresAt: "2026-12-22T00:00:00.000Z", context: { ip: "198.51.100.1", userAgent: "UA" } }));
   state = apply(m.issueLink(state, "rcp_1", "h1", at(2)));
   state = apply(m.issueLink(state, "rcp_2", "h2", at(2)));
+  // A code signer identifies before signing.
+  state = apply(m.identify(state, { recipientId: "rcp_1", evidence: { method: "email_otp", channel: "l@example.com", at: at(5) }, at: at(5), context: { ip: "203.0.113.7", userAgent: "UA 1" } }));
   state = apply(m.sign(state, { recipientId: "rcp_1", typedName: "Łukasz Ørjansen", at: at(5), context: { ip: "203.0.113.7", userAgent: "UA 1" } }));
   state = apply(m.sign(state, { recipientId: "rcp_2", typedName: "Alexandros", at: at(9), context: { ip: "2001:db8::1", userAgent: "UA 2" } }));
   return { state, events: chain(state.id, drafts, { seq: 0, hash: GENESIS_HASH }) };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as m from "../../../src/domain/envelope";
 import { DomainError } from "../../../src/domain/errors";
+import type { IdentificationEvidence } from "../../../src/domain/identification";
 
 const sender: m.Actor = { kind: "sender", userId: "usr_1" };
 const ctx = { ip: "198.51.100.7", userAgent: "Test" };
@@ -327,5 +328,109 @@ describe("after sending", () => {
     expect(t.events[0]!.data.reason).toBe("Wrong document");
     const expired = m.expire(state, expiresAt).state;
     expect(refusal(() => m.cancel(expired, { actor: sender, reason: "Too late", at: expiresAt, context: ctx }))).toMatchObject({ reason: "not_cancellable" });
+  });
+});
+
+describe("identification", () => {
+  const eid: Extract<IdentificationEvidence, { method: "eid" }> = {
+    method: "eid",
+    provider: "https://broker.example",
+    scheme: "no_bankid",
+    assurance: "urn:grn:authn:no:bankid:substantial",
+    name: "Kari Nordmann",
+    subject: "sub-123",
+    nationalIdHash: "f".repeat(64),
+    nameMismatch: false,
+    at: at(5),
+  };
+
+  function sentWithMethods(methods: m.IdentificationMethod[], order: m.SigningOrder = "parallel"): m.EnvelopeState {
+    let state = draft(order, 0);
+    methods.forEach((method, i) => {
+      state = m.addRecipient(state, { id: `rcp_${i + 1}`, name: `Signer ${i + 1}`, email: `s${i + 1}@example.com`, phone: "+4791234567", role: "signer", method, locale: "en" }, sender, at(1)).state;
+    });
+    return issueAll(m.send(state, { actor: sender, at: at(2), expiresAt, context: ctx }));
+  }
+
+  function refusalReason(fn: () => unknown): unknown {
+    try {
+      fn();
+    } catch (error) {
+      expect(error).toBeInstanceOf(DomainError);
+      return (error as DomainError).details?.reason;
+    }
+    throw new Error("expected a refusal");
+  }
+
+  it("refuses to sign until a signer with a code or eID method is identified", () => {
+    const state = sentWithMethods(["eid"]);
+    expect(refusalReason(() => m.sign(state, { recipientId: "rcp_1", typedName: "Signer 1", at: at(3), context: ctx }))).toBe("identification_required");
+    const identified = m.identify(state, { recipientId: "rcp_1", evidence: eid, at: at(5), context: ctx }).state;
+    expect(m.sign(identified, { recipientId: "rcp_1", typedName: "Signer 1", at: at(6), context: ctx }).state.recipients[0]!.status).toBe("signed");
+  });
+
+  it("lets an email_link signer sign without identification, as before", () => {
+    const state = sentWithMethods(["email_link"]);
+    expect(m.sign(state, { recipientId: "rcp_1", typedName: "Signer 1", at: at(3), context: ctx }).state.recipients[0]!.status).toBe("signed");
+  });
+
+  it("records eID evidence on the recipient and summarises it in the event without secrets", () => {
+    const t = m.identify(sentWithMethods(["eid"]), { recipientId: "rcp_1", evidence: eid, at: at(5), context: ctx });
+    const r = t.state.recipients[0]!;
+    expect(r.status).toBe("identified");
+    expect(r.identification).toEqual(eid);
+    const e = t.events.find((x) => x.type === "recipient_identified")!;
+    expect(e.data).toEqual({
+      method: "eid",
+      provider: "https://broker.example",
+      scheme: "no_bankid",
+      assurance: "urn:grn:authn:no:bankid:substantial",
+      name: "Kari Nordmann",
+      subject: "sub-123",
+      nationalIdHash: "f".repeat(64),
+      nameMismatch: false,
+    });
+    expect(e).toMatchObject({ recipientId: "rcp_1", ip: ctx.ip, actor: { kind: "signer", recipientId: "rcp_1" } });
+    // The first real action also records "opened".
+    expect(t.events.map((x) => x.type)).toEqual(["recipient_opened", "recipient_identified"]);
+  });
+
+  it("treats a repeated identification as harmless", () => {
+    const once = m.identify(sentWithMethods(["eid"]), { recipientId: "rcp_1", evidence: eid, at: at(5), context: ctx });
+    const twice = m.identify(once.state, { recipientId: "rcp_1", evidence: { ...eid, at: at(6) }, at: at(6), context: ctx });
+    expect(twice.events).toEqual([]);
+    expect(twice.state.recipients[0]!.identification!.at).toBe(at(5));
+  });
+
+  it("refuses evidence of another method than the sender chose", () => {
+    expect(refusalReason(() => m.identify(sentWithMethods(["email_otp"]), { recipientId: "rcp_1", evidence: eid, at: at(5), context: ctx }))).toBe("wrong_method");
+    expect(refusalReason(() => m.identify(sentWithMethods(["email_link"]), { recipientId: "rcp_1", evidence: eid, at: at(5), context: ctx }))).toBe("wrong_method");
+  });
+
+  it("refuses a signer whose turn it is not, and after signing, declining or outside `sent`", () => {
+    const sequential = sentWithMethods(["email_link", "eid"], "sequential");
+    expect(refusalReason(() => m.identify(sequential, { recipientId: "rcp_2", evidence: eid, at: at(5), context: ctx }))).toBe("not_their_turn");
+    const declined = m.decline(sentWithMethods(["eid", "eid"]), { recipientId: "rcp_1", reason: "No", at: at(4), context: ctx }).state;
+    expectCode(() => m.identify(declined, { recipientId: "rcp_1", evidence: eid, at: at(5), context: ctx }), "invalid_transition");
+    const identified = m.identify(sentWithMethods(["eid", "eid"]), { recipientId: "rcp_1", evidence: eid, at: at(5), context: ctx }).state;
+    const signed = m.sign(identified, { recipientId: "rcp_1", typedName: "Signer 1", at: at(6), context: ctx }).state;
+    expectCode(() => m.identify(signed, { recipientId: "rcp_1", evidence: eid, at: at(7), context: ctx }), "invalid_transition");
+    const cancelled = m.cancel(sentWithMethods(["eid"]), { actor: sender, reason: "Oops", at: at(4), context: ctx }).state;
+    expectCode(() => m.identify(cancelled, { recipientId: "rcp_1", evidence: eid, at: at(5), context: ctx }), "invalid_transition");
+  });
+
+  it("loads state stored before identification existed (identification defaults to null)", () => {
+    const state = sentWithMethods(["email_otp"]);
+    const old = JSON.parse(JSON.stringify(state)) as m.EnvelopeState;
+    for (const r of old.recipients) delete (r as Partial<m.Recipient>).identification;
+    const upgraded = m.upgradeState(old);
+    expect(upgraded.recipients[0]!.identification).toBeNull();
+    expect(m.needsIdentification(upgraded.recipients[0]!)).toBe(true);
+  });
+
+  it("masks addresses and numbers for pages and events", () => {
+    expect(m.maskEmail("kari.nordmann@example.com")).toBe("k***@example.com");
+    expect(m.maskPhone("+4791234567")).toBe("+47 *** ** 567");
+    expect(m.maskPhone("+358401234567")).toBe("+358 *** ** 567");
   });
 });

@@ -48,6 +48,8 @@ function completedEnvelope(): { state: m.EnvelopeState; events: ChainedEvent[] }
   state = apply(m.issueLink(state, "rcp_1", "secret-link-hash-1", at(2)));
   state = apply(m.sign(state, { recipientId: "rcp_1", typedName: "Łukasz Ørjansen", at: at(5), context: { ip: "203.0.113.7", userAgent: "UA 1" } }));
   state = apply(m.issueLink(state, "rcp_2", "secret-link-hash-2", at(5)));
+  // A code signer identifies before signing (the code itself never reaches the state).
+  state = apply(m.identify(state, { recipientId: "rcp_2", evidence: { method: "email_otp", channel: "d@example.com", at: at(9) }, at: at(9), context: { ip: "2001:db8::1", userAgent: "UA 2" } }));
   state = apply(m.sign(state, { recipientId: "rcp_2", typedName: "Dmitrij", at: at(9), context: { ip: "2001:db8::1", userAgent: "UA 2" } }));
   return { state, events: chain(state.id, drafts, { seq: 0, hash: GENESIS_HASH }) };
 }
