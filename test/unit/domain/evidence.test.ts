@@ -88,6 +88,7 @@ describe("evidence bundle", () => {
       method: "email_otp",
       eidScheme: null,
       assuranceLevel: null,
+      identification: { method: "email_otp", channel: "d@example.com", at: at(9) },
       status: "signed",
       openedAt: at(9),
       signedAt: at(9),
@@ -110,13 +111,24 @@ describe("evidence bundle", () => {
     expect(json).not.toContain("doc_1");
   });
 
-  it("records eID scheme and assurance level when a recipient carries them, and the HTML hash of written agreements", () => {
+  it("records how an eID signer identified (scheme, assurance, the hash of the national id but never the number), and the HTML hash of written agreements", () => {
+    const eid = {
+      method: "eid" as const,
+      provider: "https://broker.example",
+      scheme: "no_bankid" as const,
+      assurance: "urn:grn:authn:no:bankid:substantial",
+      name: "Åse Nordmann",
+      subject: "sub-123",
+      nationalIdHash: "ab".repeat(32),
+      nameMismatch: false,
+      at: at(8),
+    };
     const withEid = {
       ...state,
-      recipients: state.recipients.map((r) => (r.id === "rcp_1" ? { ...r, method: "eid" as const, eidScheme: "BankID", assuranceLevel: "high" } : r)),
+      recipients: state.recipients.map((r) => (r.id === "rcp_1" ? { ...r, method: "eid" as const, identification: eid } : r)),
     };
     const b = buildEvidenceBundle(withEid, events, { generatedAt: at(10), documentHtmlSha256: "CD".repeat(32) });
-    expect(b.recipients[0]).toMatchObject({ method: "eid", eidScheme: "BankID", assuranceLevel: "high" });
+    expect(b.recipients[0]).toMatchObject({ method: "eid", eidScheme: "no_bankid", assuranceLevel: "urn:grn:authn:no:bankid:substantial", identification: eid });
     expect(b.document.htmlSha256).toBe("cd".repeat(32));
     expect(verifyEvidenceBundle(b)).toEqual({ ok: true });
   });
