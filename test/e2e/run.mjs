@@ -2,9 +2,10 @@
 // End-to-end tests: starts Pactly on `wrangler dev` with a fresh local state, then
 // runs the browser tests (node:test + playwright-core driving Debian's Chromium).
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, rmSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { EID_CLIENT_ID, EID_CLIENT_SECRET, EID_NATIONAL_ID_KEY, startOidcIssuer } from "./oidc-issuer.mjs";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const port = Number(process.env.E2E_PORT ?? 8791);
@@ -19,9 +20,19 @@ if (!existsSync(chromium)) {
 
 execFileSync("node", [path.join(root, "src/cli/setup-dev.mjs"), "--persist-to", persist], { cwd: root, stdio: "inherit" });
 
+// A local OIDC issuer stands in for the eID broker (Norwegian BankID; Swedish BankID is cancelled at the broker).
+const issuer = await startOidcIssuer();
+const eidVars = {
+  EID_ISSUER: issuer.url,
+  EID_CLIENT_ID,
+  EID_CLIENT_SECRET,
+  EID_NATIONAL_ID_KEY,
+  EID_SCHEMES: "no_bankid,se_bankid",
+};
+
 const wrangler = spawn(
   path.join(root, "node_modules/.bin/wrangler"),
-  ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persist, "--var", `APP_URL:${baseUrl}`, "--show-interactive-dev-session=false"],
+  ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persist, "--var", `APP_URL:${baseUrl}`, ...Object.entries(eidVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]), "--show-interactive-dev-session=false"],
   { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" } },
 );
 let log = "";
@@ -29,6 +40,7 @@ wrangler.stdout.on("data", (d) => (log += d));
 wrangler.stderr.on("data", (d) => (log += d));
 
 function stop() {
+  issuer.close();
   try {
     process.kill(-wrangler.pid, "SIGTERM");
   } catch {}
@@ -60,8 +72,10 @@ const files = process.argv.slice(2).length ? process.argv.slice(2) : [path.join(
 const tests = spawn(process.execPath, ["--test", "--test-concurrency=1", "--test-reporter=spec", ...files.map((f) => (f.endsWith(".mjs") ? f : path.join(f, "*.test.mjs")))], {
   cwd: root,
   stdio: "inherit",
-  env: { ...process.env, BASE_URL: baseUrl, CHROMIUM_PATH: chromium },
+  env: { ...process.env, BASE_URL: baseUrl, CHROMIUM_PATH: chromium, EID_ISSUER: issuer.url },
 });
 const code = await new Promise((resolve) => tests.on("exit", (c) => resolve(c ?? 1)));
 if (code !== 0) console.error(`\n--- wrangler dev log (tail) ---\n${log.slice(-6000)}`);
+// The whole log, when asked for (E2E_WRANGLER_LOG=path), to follow a failure further back than the tail.
+if (process.env.E2E_WRANGLER_LOG) writeFileSync(process.env.E2E_WRANGLER_LOG, log);
 process.exit(code);

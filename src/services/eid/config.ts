@@ -41,7 +41,15 @@ export type EidConfig = {
   nationalIdKey: string;
   /** Offered to signers, in this order; never empty. */
   schemes: EidScheme[];
+  /** Development only: a plain-http broker on this machine (the end-to-end tests' stand-in) is allowed. */
+  allowLoopbackHttp?: boolean;
 };
+
+/** http://127.0.0.1 or http://localhost: reachable only from this machine, so plain http leaks nothing. */
+export function isLoopbackHttp(url: string): boolean {
+  const parsed = URL.parse(url);
+  return parsed?.protocol === "http:" && (parsed.hostname === "127.0.0.1" || parsed.hostname === "localhost");
+}
 
 export function isEidScheme(value: unknown): value is EidScheme {
   return typeof value === "string" && (eidSchemes as readonly string[]).includes(value);
@@ -57,10 +65,11 @@ export function eidConfig(env: Env): EidConfig | null {
   if (!issuer || !clientId || !clientSecret || !nationalIdKey) return null;
   const listed = (env.EID_SCHEMES ?? "no_bankid").split(",").map((s) => s.trim()).filter(Boolean);
   const schemes = eidSchemes.filter((s) => listed.includes(s));
-  if (!issuer.startsWith("https://") || nationalIdKey.length < 32 || schemes.length === 0) {
+  const allowLoopbackHttp = env.ENVIRONMENT === "development" && isLoopbackHttp(issuer);
+  if ((!issuer.startsWith("https://") && !allowLoopbackHttp) || nationalIdKey.length < 32 || schemes.length === 0) {
     // A misconfiguration must not break signing pages: eID is reported as unavailable.
     console.error(JSON.stringify({ msg: "eid misconfigured", https: issuer.startsWith("https://"), keyLength: nationalIdKey.length, schemes: listed }));
     return null;
   }
-  return { issuer, clientId, clientSecret, nationalIdKey, schemes };
+  return { issuer, clientId, clientSecret, nationalIdKey, schemes, allowLoopbackHttp };
 }

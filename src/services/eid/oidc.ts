@@ -7,7 +7,7 @@
 import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import { z } from "zod";
 import { timingSafeEqual } from "../../domain/encoding";
-import type { EidConfig } from "./config";
+import { isLoopbackHttp, type EidConfig } from "./config";
 
 export type EdgeFetch = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
 
@@ -31,7 +31,7 @@ const MAX_TOKEN_AGE = "10 minutes";
 const DISCOVERY_TTL_MS = 3600_000;
 const TIMEOUT_MS = 10_000;
 
-const httpsUrl = z.url({ protocol: /^https$/ });
+const httpsUrl = z.url({ protocol: /^https?$/ }); // https is checked with the configuration, in discover()
 const discoverySchema = z.object({
   issuer: z.string(),
   authorization_endpoint: httpsUrl,
@@ -60,6 +60,11 @@ async function discover(config: EidConfig, edgeFetch: EdgeFetch): Promise<Cached
   }
   const parsed = discoverySchema.safeParse(body);
   if (!parsed.success) throw new EidError("discovery_invalid", "discovery document is not valid");
+  // Endpoints must be https; a loopback stand-in only where the configuration allowed one (development).
+  const endpoints = [parsed.data.authorization_endpoint, parsed.data.token_endpoint, parsed.data.jwks_uri];
+  if (!endpoints.every((e) => e.startsWith("https://") || (config.allowLoopbackHttp && isLoopbackHttp(e)))) {
+    throw new EidError("discovery_invalid", "discovery endpoints are not https");
+  }
   // OpenID Connect Discovery §4.3: the document's issuer must be exactly the one we asked.
   if (parsed.data.issuer !== config.issuer) throw new EidError("discovery_invalid", "discovery issuer differs from EID_ISSUER");
   const jwks = createRemoteJWKSet(new URL(parsed.data.jwks_uri), {

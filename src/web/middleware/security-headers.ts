@@ -1,6 +1,18 @@
 import { createMiddleware } from "hono/factory";
 import { base64url } from "../../domain/encoding";
+import { isLoopbackHttp } from "../../services/eid/config";
 import type { AppEnv } from "../context";
+
+/**
+ * The eID broker's origin, when eID is configured. The eID start form answers with a redirect
+ * to the broker, and browsers hold that redirect to form-action too: without it, eID is blocked.
+ */
+function brokerOrigin(env: AppEnv["Bindings"]): string {
+  const issuer = env.EID_ISSUER ? URL.parse(env.EID_ISSUER.trim()) : null;
+  if (!issuer) return "";
+  const allowed = issuer.protocol === "https:" || (env.ENVIRONMENT === "development" && isLoopbackHttp(issuer.href));
+  return allowed ? ` ${issuer.origin}` : "";
+}
 
 /**
  * Strict headers on every Worker response. The CSP is nonce-based: scripts run only
@@ -22,7 +34,7 @@ export function securityHeaders() {
         "style-src 'self'",
         "img-src 'self' data:",
         "connect-src 'self'",
-        "form-action 'self'",
+        `form-action 'self'${brokerOrigin(c.env)}`,
         "frame-src 'self'",
         `frame-ancestors ${isPdf ? "'self'" : "'none'"}`,
         "base-uri 'none'",
