@@ -11,6 +11,9 @@ import type { MessageKey } from "./i18n";
 import { accountRoutes } from "./web/account";
 import { agreementRoutes } from "./web/agreements";
 import { apiDocsRoutes, apiKeyRoutes } from "./web/api-keys";
+import { webhookRoutes } from "./web/webhooks";
+import { auditLogRoutes } from "./web/audit-log";
+import { invitationRoutes, organisationRoutes } from "./web/organisations";
 import { authRoutes } from "./web/auth";
 import type { AppEnv } from "./web/context";
 import { devRoutes } from "./web/dev";
@@ -51,6 +54,10 @@ export function createApp(deps: { edgeFetch?: EdgeFetch } = {}) {
   app.route("/verify", verifyRoutes);
   app.route("/dev", devRoutes);
   app.route("/settings/api-keys", apiKeyRoutes);
+  app.route("/settings/webhooks", webhookRoutes(edgeFetch));
+  app.route("/settings/audit-log", auditLogRoutes);
+  app.route("/settings/organisation", organisationRoutes);
+  app.route("/invitations", invitationRoutes);
   app.route("/docs/api", apiDocsRoutes);
 
   app.notFound((c) => errorResponse(c, new DomainError("not_found")));

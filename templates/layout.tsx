@@ -49,6 +49,9 @@ export function Layout({ view, title, hasErrors, htmx, scripts = [], children }:
                     <li><a href="/envelopes">{t("nav.envelopes")}</a></li>
                     <li><a href="/envelopes/new">{t("nav.new")}</a></li>
                     <li><a href="/settings/api-keys">{t("nav.apiKeys")}</a></li>
+                    <li><a href="/settings/audit-log">{t("nav.auditLog")}</a></li>
+                    <li><a href="/settings/webhooks">{t("nav.webhooks")}</a></li>
+                    <li><a href="/settings/organisation">{t("nav.organisation")}</a></li>
                     <li><a href="/account">{t("account.nav")}</a></li>
                     <li>
                       <form method="post" action="/logout" class="inline">

@@ -1,4 +1,5 @@
 /** /api/v1/documents: upload a PDF (checked like the web form's upload) and read its metadata. */
+import { canActOnEnvelope } from "../domain/permissions";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
@@ -6,6 +7,7 @@ import { DomainError } from "../domain/errors";
 import { uploadLimits } from "../domain/limits";
 import { translator, type MessageKey } from "../i18n";
 import { uploadDocument } from "../services/envelopes";
+import { audit } from "../services/audit";
 import { database } from "../storage/db";
 import { findDocument } from "../storage/documents";
 import { readBody } from "./body";
@@ -79,6 +81,7 @@ documentRoutes.post("/", pdfOrMultipart, readBody(uploadLimits.maxBytes + MULTIP
     if (!key || !(error instanceof DomainError)) throw error;
     return problem(c, error.status, error.code, english(key, { maxMb: uploadLimits.maxBytes / 1024 / 1024, maxPages: uploadLimits.maxPages }));
   }
+  await audit(c.env, { user: c.get("principal").user, action: "document.uploaded", target: { type: "document", id: document.id }, client: { ip: c.req.header("CF-Connecting-IP") ?? null, userAgent: c.req.header("User-Agent") ?? null } });
   const body: ApiDocument = { id: document.id, filename: document.filename, sha256: document.sha256, pages: document.pages, size: document.size, createdAt: document.createdAt };
   return c.json(body, 201, { Location: `/api/v1/documents/${document.id}` });
 });
@@ -87,8 +90,8 @@ documentRoutes.get("/:id", async (c) => {
   const id = documentId.safeParse(c.req.param("id"));
   const { user } = c.get("principal");
   const row = id.success ? await findDocument(database(c.env.DB), user.orgId, id.data) : null;
-  // Another sender's document is as unknown as one that never existed.
-  if (!row || row.ownerId !== user.id || !row.wrappedKey) return problem(c, 404, "not_found", "No such document");
+  // Another sender's document is as unknown as one that never existed (unless this member manages every envelope).
+  if (!row || !canActOnEnvelope(user, row) || !row.wrappedKey) return problem(c, 404, "not_found", "No such document");
   const body: ApiDocument = { id: row.id, filename: row.filename, sha256: row.sha256, pages: row.pages, size: row.size, createdAt: row.createdAt };
   return c.json(body);
 });

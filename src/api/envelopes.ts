@@ -12,6 +12,7 @@ import { evidenceFilename, serialiseEvidenceBundle } from "../domain/evidence";
 import { cancelEnvelope, createEnvelope, envelopeForSender, remindSigners, sendEnvelope, senderDocument, senderEvidence } from "../services/envelopes";
 import { listEnvelopePage } from "../services/envelope-pages";
 import { database } from "../storage/db";
+import { audit, auditNewEnvelope, downloaded } from "../services/audit";
 import { pdfResponse } from "../web/pdf-response";
 import { JSON_MAX_BYTES, jsonBody, readBody, validationProblem } from "./body";
 import type { ApiEnv } from "./context";
@@ -49,6 +50,7 @@ envelopeApiRoutes.post("/", ...post, async (c) => {
   if (!input.ok) return input.response;
   const { env, db, user } = deps(c);
   const id = await createEnvelope(env, db, user, input.data);
+  await auditNewEnvelope(db, user, { envelopeId: id }, clientOf(c));
   return envelopeJson(c, id, 201, { Location: `/api/v1/envelopes/${id}` });
 });
 
@@ -99,13 +101,16 @@ envelopeApiRoutes.get("/:id/signed.pdf", async (c) => {
   if (!state.signedDocument) {
     return problem(c, 409, "not_ready", "Everyone has signed; the signed PDF is being prepared. Try again in a few seconds", {}, { "Retry-After": "5" });
   }
-  return pdfResponse(await senderDocument(env, db, user, id, "signed"), "attachment");
+  const signed = await senderDocument(env, db, user, id, "signed");
+  await audit(db, downloaded(user, id, "signed", clientOf(c)));
+  return pdfResponse(signed, "attachment");
 });
 
 envelopeApiRoutes.get("/:id/evidence.json", async (c) => {
   const id = envelopeId(c);
   const { env, db, user } = deps(c);
   const bundle = await senderEvidence(env, db, user, id);
+  await audit(db, downloaded(user, id, "evidence", clientOf(c)));
   return c.body(new Uint8Array(serialiseEvidenceBundle(bundle)), 200, {
     "Content-Type": "application/json; charset=utf-8",
     "Content-Disposition": `attachment; filename="${evidenceFilename(id)}"`,

@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { DomainError } from "../domain/errors";
 import { verifyDocument, VERIFY_MAX_BYTES } from "../services/verify-document";
 import type { ApiEnv } from "./context";
+import { auditLogApiRoutes } from "./audit-log";
 import { documentRoutes } from "./documents";
 import { envelopeApiRoutes } from "./envelopes";
 import { authenticate, limitByAddress, requireHttps, requireScope } from "./guards";
@@ -52,6 +53,7 @@ apiRoutes.post("/verify", async (c) => {
 apiRoutes.use("*", limitByAddress(), authenticate(), requireScope());
 apiRoutes.route("/documents", documentRoutes);
 apiRoutes.route("/envelopes", envelopeApiRoutes);
+apiRoutes.route("/audit-log", auditLogApiRoutes);
 
 apiRoutes.all("*", (c) => problem(c, 404, "not_found", "No such API endpoint"));
 

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { emailSchema, envelopeCreateSchema, phoneSchema, sendInputSchema, timeZoneSchema } from "../domain/envelope-input";
 import { uploadLimits } from "../domain/limits";
+import { auditLogPageSchema } from "./audit-log";
 import { RATE_WINDOW_SECONDS } from "./guards";
 import { IDEMPOTENCY_HEADER } from "./idempotency";
 import {
@@ -55,7 +56,7 @@ type Operation = {
   operationId: string;
   summary: string;
   description: string;
-  tag: "Documents" | "Envelopes" | "Public";
+  tag: "Documents" | "Envelopes" | "Audit log" | "Public";
   /** null: public, no key needed. */
   scope: "read" | "write" | null;
   parameters?: JsonSchema[];
@@ -175,6 +176,20 @@ export const operations: Operation[] = [
     parameters: [envelopeIdParam],
     responses: { "200": { description: "The evidence bundle", schema: "EvidenceBundle" }, ...secured([404]) },
   },
+  {
+    method: "get", path: "/api/v1/audit-log", operationId: "listAuditLog", tag: "Audit log", scope: "read",
+    summary: "The audit log",
+    description: "Who in your organisation did what: logins, 2FA and password changes, sessions ended, API keys, uploads, envelopes created, sent, cancelled and downloaded, exports. Newest first, a page at a time; each entry carries the SHA-256 of the previous one, so the chain shows any edit. Needs a key made by an owner or admin.",
+    parameters: [
+      { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 100, default: 50 }, description: "Entries per page" },
+      { name: "cursor", in: "query", required: false, schema: { type: "string" }, description: "The nextCursor of the previous page" },
+      { name: "action", in: "query", required: false, schema: { type: "string", pattern: "^[a-z0-9_]+(\\.[a-z0-9_]+)*$" }, description: "An action (envelope.sent) or the start of one (auth)" },
+      { name: "actor", in: "query", required: false, schema: { type: "string", maxLength: 254 }, description: "The actor's email, API key prefix, or id" },
+      { name: "from", in: "query", required: false, schema: { type: "string" }, description: "From this UTC day (YYYY-MM-DD) or ISO 8601 instant, inclusive" },
+      { name: "to", in: "query", required: false, schema: { type: "string" }, description: "To this UTC day (YYYY-MM-DD, included) or ISO 8601 instant (excluded)" },
+    ],
+    responses: { "200": { description: "A page of entries", schema: "AuditLogPage" }, ...secured([400]) },
+  },
 ];
 
 /** Request schemas by component name, as the endpoints validate them. */
@@ -191,6 +206,7 @@ const responseSchemas = {
   EnvelopeList: envelopeListSchema,
   EvidenceBundle: evidenceSchema,
   Problem: problemSchema,
+  AuditLogPage: auditLogPageSchema,
 };
 
 function operationObject(op: Operation) {

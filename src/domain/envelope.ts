@@ -7,6 +7,7 @@
 import { DomainError } from "./errors";
 import { isEnded, type PurgeReason } from "./retention";
 import type { IdentificationEvidence } from "./identification";
+import { expiryWarningAt, reminderDueAt } from "./reminders";
 
 export const envelopeStatuses = ["draft", "sent", "completed", "declined", "cancelled", "expired", "purged"] as const;
 export type EnvelopeStatus = (typeof envelopeStatuses)[number];
@@ -51,6 +52,8 @@ export type Recipient = {
   userAgent: string | null;
   /** What the signer proved (code or eID) before signing; null until identified, and always for `email_link`. */
   identification: IdentificationEvidence | null;
+  /** Automatic reminders sent so far (capped by MAX_AUTOMATIC_REMINDERS); absent means none. */
+  automaticReminders?: number;
 };
 
 export type SignedDocument = { documentId: string; sha256: string; pages: number; size: number };
@@ -95,6 +98,10 @@ export type EnvelopeState = {
   recipients: Recipient[];
   /** Increases with every change; the D1 projection only ever moves forward. */
   version: number;
+  /** When the signers were warned that signing ends soon (once); absent or null until then. */
+  expiryWarnedAt?: string | null;
+  /** When the sender was warned that the envelope will be deleted (once); absent or null until then. */
+  deletionWarnedAt?: string | null;
 };
 
 export type Actor =
@@ -131,6 +138,10 @@ export const eventTypes = [
   "code_failed",
   "code_locked",
   "recipient_identified",
+  // Reminders and warnings (src/domain/reminders.ts); automatic reminders are invitation_queued with `reminder`.
+  "expiry_warning_queued",
+  "cancellation_notice_queued",
+  "deletion_warning_queued",
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 
@@ -151,7 +162,13 @@ export type Intent =
   | { kind: "completed"; recipientId: string }
   | { kind: "declined"; declinedBy: string }
   /** A one-time code to deliver; the code lives only in this intent and the message it becomes. */
-  | { kind: "send_code"; recipientId: string; channel: "email" | "sms"; code: string; expiresInMinutes: number };
+  | { kind: "send_code"; recipientId: string; channel: "email" | "sms"; code: string; expiresInMinutes: number }
+  /** Signing ends soon: a fresh link to a signer who has not signed. */
+  | { kind: "expiry_warning"; recipientId: string }
+  /** The sender cancelled: tells a signer who had been invited, with the sender's reason. */
+  | { kind: "cancelled"; recipientId: string; reason: string }
+  /** Tells the sender the envelope's documents are deleted on `deletesAt`. */
+  | { kind: "deletion_warning"; deletesAt: string };
 
 export type Transition = { state: EnvelopeState; events: EventDraft[]; intents: Intent[] };
 
@@ -229,7 +246,10 @@ export function upgradeState(stored: EnvelopeState): EnvelopeState {
       phone: r.phone ?? null,
       lastInvitedAt: r.lastInvitedAt ?? null,
       identification: r.identification ?? null,
+      automaticReminders: r.automaticReminders ?? 0,
     })),
+    expiryWarnedAt: old.expiryWarnedAt ?? null,
+    deletionWarnedAt: old.deletionWarnedAt ?? null,
   };
 }
 
@@ -398,11 +418,17 @@ export function send(
 }
 
 /**
- * Gives a recipient a fresh signing link (only its hash is kept): with an invitation
- * while the envelope is out, or with the completion message, when links lead to the
+ * Gives a recipient a fresh signing link (only its hash is kept): with an invitation,
+ * reminder or expiry warning while the envelope is out, or with the completion message, when links lead to the
  * signed copy. Earlier links keep working; the envelope's state decides what they show.
  */
-export function issueLink(state: EnvelopeState, recipientId: string, tokenHash: string, at: string, opts: { reminder?: boolean } = {}): Transition {
+export function issueLink(
+  state: EnvelopeState,
+  recipientId: string,
+  tokenHash: string,
+  at: string,
+  opts: { reminder?: boolean; expiryWarning?: boolean } = {},
+): Transition {
   const recipient = findRecipient(state, recipientId);
   if (state.status !== "sent" && state.status !== "completed") fail("Links are only issued while the envelope is out or completed");
   const inviting = state.status === "sent";
@@ -415,7 +441,11 @@ export function issueLink(state: EnvelopeState, recipientId: string, tokenHash: 
         ...(inviting ? { lastInvitedAt: at } : {}),
       }),
     }),
-    events: inviting ? [event("invitation_queued", at, { kind: "system" }, { recipientId, data: opts.reminder ? { reminder: true } : {} })] : [],
+    events: !inviting
+      ? []
+      : opts.expiryWarning
+        ? [event("expiry_warning_queued", at, { kind: "system" }, { recipientId, data: { expiresAt: state.expiresAt } })]
+        : [event("invitation_queued", at, { kind: "system" }, { recipientId, data: opts.reminder ? { reminder: true } : {} })],
     intents: [],
   };
 }
@@ -449,6 +479,82 @@ export function remind(state: EnvelopeState, input: { actor: Actor; at: string; 
     state: next(state, {}),
     events: [event("reminder_requested", input.at, input.actor, { ...input.context, data: { recipients: ready.length } })],
     intents: ready.map((r) => ({ kind: "invite", recipientId: r.id, reminder: true })),
+  };
+}
+
+// ---- automatic reminders and warnings (when: src/domain/reminders.ts) ----
+
+/** Only an envelope that is out, with nobody's signature still missing from completion, reminds or warns. */
+const isOut = (state: EnvelopeState): boolean => state.status === "sent" && state.finalisation === "none";
+
+/** When this signer's next automatic reminder is due, or null (not due, has acted, cap reached, or past the expiry). */
+function automaticReminderAt(state: EnvelopeState, recipient: Recipient): number | null {
+  return reminderDueAt(
+    { everyDays: state.reminderEveryDays, timeZone: state.timeZone, expiresAt: state.expiresAt },
+    { lastInvitedAt: recipient.lastInvitedAt, automaticReminders: recipient.automaticReminders ?? 0 },
+  );
+}
+
+/** The earliest automatic reminder due for anyone (ms), or null: the Envelope object's due time `reminder`. */
+export function nextAutomaticReminderAt(state: EnvelopeState): number | null {
+  if (!isOut(state)) return null;
+  const times = signersDue(state)
+    .map((r) => automaticReminderAt(state, r))
+    .filter((t): t is number => t !== null);
+  return times.length > 0 ? Math.min(...times) : null;
+}
+
+/**
+ * The automatic counterpart of `remind`: every signer whose reminder is due at `at` gets one,
+ * with a fresh link, and it is counted against the cap. Nothing is due: no change.
+ */
+export function remindAutomatically(state: EnvelopeState, at: string): Transition {
+  if (!isOut(state)) return { state, events: [], intents: [] };
+  const atMs = Date.parse(at);
+  const ready = signersDue(state).filter((r) => {
+    const due = automaticReminderAt(state, r);
+    return due !== null && due <= atMs;
+  });
+  if (ready.length === 0) return { state, events: [], intents: [] };
+  let recipients = state.recipients;
+  for (const r of ready) recipients = recipients.map((x) => (x.id === r.id ? { ...x, automaticReminders: (x.automaticReminders ?? 0) + 1 } : x));
+  return {
+    state: next(state, { recipients }),
+    events: [event("reminder_requested", at, { kind: "system" }, { data: { recipients: ready.length, automatic: true } })],
+    intents: ready.map((r) => ({ kind: "invite", recipientId: r.id, reminder: true })),
+  };
+}
+
+/** Who the expiry warning goes to: signers whose turn it is, who hold a link and have not signed. */
+function expiryWarningTargets(state: EnvelopeState): Recipient[] {
+  return signersDue(state).filter((r) => r.linkHashes.length > 0);
+}
+
+/** When the expiry warning is due (ms), or null (already sent, not out, nobody to warn, or too short-lived). */
+export function nextExpiryWarningAt(state: EnvelopeState): number | null {
+  if (!isOut(state) || state.expiryWarnedAt || expiryWarningTargets(state).length === 0) return null;
+  return expiryWarningAt(state);
+}
+
+/** Warns, once, every signer who has not signed that signing ends soon; each gets a fresh link. */
+export function warnBeforeExpiry(state: EnvelopeState, at: string): Transition {
+  const due = nextExpiryWarningAt(state);
+  if (due === null || due > Date.parse(at) || (state.expiresAt && state.expiresAt <= at)) return { state, events: [], intents: [] };
+  // The events (expiry_warning_queued, one per signer) come with the links, as invitations' do.
+  return {
+    state: next(state, { expiryWarnedAt: at }),
+    events: [],
+    intents: expiryWarningTargets(state).map((r) => ({ kind: "expiry_warning", recipientId: r.id })),
+  };
+}
+
+/** Warns the sender, once, that this ended envelope is deleted on `deletesAt`. */
+export function warnBeforeDeletion(state: EnvelopeState, input: { at: string; deletesAt: string }): Transition {
+  if (!isEnded(state.status) || state.deletionWarnedAt) return { state, events: [], intents: [] };
+  return {
+    state: next(state, { deletionWarnedAt: input.at }),
+    events: [event("deletion_warning_queued", input.at, { kind: "system" }, { data: { deletesAt: input.deletesAt } })],
+    intents: [{ kind: "deletion_warning", deletesAt: input.deletesAt }],
   };
 }
 
@@ -702,10 +808,15 @@ export function cancel(state: EnvelopeState, input: { actor: Actor; reason: stri
   if (reason.length === 0 || reason.length > MAX_CANCEL_REASON) {
     throw new DomainError("validation_failed", `Give a reason of at most ${MAX_CANCEL_REASON} characters`, { field: "reason" });
   }
+  // Everyone who was sent a link learns why it stopped working; those never invited hear nothing.
+  const invited = signers(state).filter((r) => r.linkHashes.length > 0);
   return {
     state: next(state, { status: "cancelled", endedAt: input.at }),
-    events: [event("envelope_cancelled", input.at, input.actor, { ...input.context, data: { reason } })],
-    intents: [],
+    events: [
+      event("envelope_cancelled", input.at, input.actor, { ...input.context, data: { reason } }),
+      ...invited.map((r) => event("cancellation_notice_queued", input.at, { kind: "system" }, { recipientId: r.id })),
+    ],
+    intents: invited.map((r) => ({ kind: "cancelled", recipientId: r.id, reason })),
   };
 }
 

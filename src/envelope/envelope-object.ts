@@ -15,15 +15,17 @@ import { hashToken, newId, randomToken } from "../domain/encoding";
 import type { QueueMessage } from "../domain/messages";
 import type { IdentificationEvidence } from "../domain/identification";
 import * as otp from "../domain/otp";
-import type { PurgeReason } from "../domain/retention";
+import { deletionDate, retentionPolicy, type PurgeReason } from "../domain/retention";
+import { daysUntil } from "../domain/reminders";
 import type { Env } from "../env";
 import { database } from "../storage/db";
 import { mirrorEnvelope } from "../storage/envelope-projection";
+import { webhookEventMessages } from "../services/webhooks/events";
 
 /** Retry delay for outbox delivery and D1 mirroring after a failure. */
 const RETRY_MS = 10_000;
 
-type DueKind = "expiry" | "retry" | "finalise_check";
+type DueKind = "expiry" | "retry" | "finalise_check" | "reminder" | "expiry_warning";
 
 /** If the signed PDF has not been recorded by then, the finalisation job is queued again. */
 const FINALISE_CHECK_MS = 10 * 60_000;
@@ -207,6 +209,27 @@ export class Envelope extends DurableObject<Env> {
   }
 
   /**
+   * The cron's safety net for reminders and the expiry warning: does whatever is due now,
+   * exactly as the alarm would. Running it again (or after the alarm) sends nothing twice.
+   */
+  async runDue(): Promise<CommandResult> {
+    try {
+      this.require();
+      this.doWhatIsDue(Date.now());
+    } catch (error) {
+      if (error instanceof DomainError) return refusal(error);
+      throw error;
+    }
+    await this.flush();
+    return { ok: true, state: this.require() };
+  }
+
+  /** Warns the sender, once, that this ended envelope is deleted on `deletesAt` (the daily cron asks). */
+  async warnDeletion(deletesAt: string): Promise<CommandResult> {
+    return this.run(() => machine.warnBeforeDeletion(this.require(), { at: now(), deletesAt }));
+  }
+
+  /**
    * One finaliser at a time: queue messages arrive at least once and may overlap.
    * Grants a lease to `attemptId` unless another live lease exists.
    */
@@ -246,10 +269,7 @@ export class Envelope extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     const nowMs = Date.now();
-    const expiry = this.sql.exec<{ at: number }>("SELECT at FROM due WHERE kind = 'expiry'").toArray()[0];
-    if (expiry && expiry.at <= nowMs) {
-      this.apply(() => machine.expire(this.require(), new Date(nowMs).toISOString()));
-    }
+    if (this.load()) this.doWhatIsDue(nowMs);
     const check = this.sql.exec<{ at: number }>("SELECT at FROM due WHERE kind = 'finalise_check'").toArray()[0];
     if (check && check.at <= nowMs) this.requeueFinalisation();
     this.sql.exec("DELETE FROM due WHERE kind = 'retry'");
@@ -258,6 +278,26 @@ export class Envelope extends DurableObject<Env> {
   }
 
   // ---- internals ----
+
+  /**
+   * Expiry, then the expiry warning, then automatic reminders: each its own transaction, so a
+   * warning's fresh link counts as the signer's newest invitation before reminders are decided.
+   */
+  private doWhatIsDue(nowMs: number): void {
+    const at = new Date(nowMs).toISOString();
+    // The state machine decides what is due; the due table only says when to look (the cron looks without it).
+    this.apply(() => machine.expire(this.require(), at));
+    this.apply(() => machine.warnBeforeExpiry(this.require(), at));
+    this.apply(() => machine.remindAutomatically(this.require(), at));
+    this.ctx.storage.transactionSync(() => {
+      const state = this.require();
+      // Whatever is still due now was refused by the state machine: drop it rather than wake at once, forever.
+      const future = (t: number | null) => (t !== null && t > nowMs ? t : null);
+      this.setDue("reminder", future(machine.nextAutomaticReminderAt(state)));
+      this.setDue("expiry_warning", future(machine.nextExpiryWarningAt(state)));
+      this.scheduleAlarm();
+    });
+  }
 
   /**
    * Applies a transition and then delivers its messages. A refusal by the state machine
@@ -293,9 +333,13 @@ export class Envelope extends DurableObject<Env> {
       const chained = chain(state.id, drafts, head);
       for (const e of chained) this.sql.exec("INSERT INTO events (seq, body, hash) VALUES (?, ?, ?)", e.seq, JSON.stringify(e), e.hash);
       for (const m of messages) this.sql.exec("INSERT INTO outbox (id, body, created_at) VALUES (?, ?, ?)", m.id, JSON.stringify(m), now());
+      // Webhooks go out through the same outbox, so each is queued exactly when its event is chained.
+      for (const w of webhookEventMessages(state, chained)) this.sql.exec("INSERT INTO outbox (id, body, created_at) VALUES (?, ?, ?)", w.id, JSON.stringify(w), now());
       this.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('state', ?)", JSON.stringify(state));
       this.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('mirror_pending', '1')");
       this.setDue("expiry", state.status === "sent" && state.expiresAt ? Date.parse(state.expiresAt) : null);
+      this.setDue("reminder", machine.nextAutomaticReminderAt(state));
+      this.setDue("expiry_warning", machine.nextExpiryWarningAt(state));
       if (state.finalisation !== "pending") this.setDue("finalise_check", null);
       else if (first.intents.some((i) => i.kind === "finalise")) this.setDue("finalise_check", Date.now() + FINALISE_CHECK_MS);
       this.scheduleAlarm();
@@ -331,12 +375,78 @@ export class Envelope extends DurableObject<Env> {
         return { state, events: [], messages: [{ ...base, type: "finalise" }] };
       case "completed": {
         const { issued, recipient: r, token } = withFreshLink(state, intent.recipientId);
+        const availableUntil = deletionDate(state.status, state.endedAt, retentionPolicy(this.env));
         return {
           state: issued.state,
           events: issued.events,
-          messages: [{ ...base, type: "completed", recipientId: r.id, to: r.email, name: r.name, locale: r.locale, title: state.title, token }],
+          messages: [{
+            ...base,
+            type: "completed",
+            recipientId: r.id,
+            to: r.email,
+            name: r.name,
+            locale: r.locale,
+            title: state.title,
+            token,
+            ...(availableUntil ? { availableUntil, timeZone: state.timeZone } : {}),
+          }],
         };
       }
+      case "expiry_warning": {
+        const { issued, recipient: r, token } = withFreshLink(state, intent.recipientId, { expiryWarning: true });
+        return {
+          state: issued.state,
+          events: issued.events,
+          messages: [{
+            ...base,
+            type: "expiry_warning",
+            recipientId: r.id,
+            to: r.email,
+            name: r.name,
+            locale: r.locale,
+            title: state.title,
+            senderName: state.sender.name,
+            expiresAt: state.expiresAt!,
+            timeZone: state.timeZone,
+            token,
+          }],
+        };
+      }
+      case "cancelled": {
+        const r = state.recipients.find((x) => x.id === intent.recipientId)!;
+        return {
+          state,
+          events: [],
+          messages: [{
+            ...base,
+            type: "cancelled",
+            recipientId: r.id,
+            to: r.email,
+            name: r.name,
+            locale: r.locale,
+            title: state.title,
+            senderName: state.sender.name,
+            reason: intent.reason,
+          }],
+        };
+      }
+      case "deletion_warning":
+        return {
+          state,
+          events: [],
+          messages: [{
+            ...base,
+            type: "deletion_warning",
+            to: state.sender.email,
+            name: state.sender.name,
+            locale: state.sender.locale,
+            title: state.title,
+            completed: state.status === "completed",
+            deletesAt: intent.deletesAt,
+            daysLeft: daysUntil(now(), intent.deletesAt),
+            timeZone: state.timeZone,
+          }],
+        };
       case "send_code": {
         const r = state.recipients.find((x) => x.id === intent.recipientId)!;
         const to = intent.channel === "sms" ? r.phone! : r.email;
@@ -477,7 +587,7 @@ function now(): string {
 }
 
 /** A new random link for a recipient: the state keeps its hash, the message carries the token. */
-function withFreshLink(state: EnvelopeState, recipientId: string, opts: { reminder?: boolean } = {}) {
+function withFreshLink(state: EnvelopeState, recipientId: string, opts: { reminder?: boolean; expiryWarning?: boolean } = {}) {
   const token = randomToken();
   const issued = machine.issueLink(state, recipientId, hashToken(token), now(), opts);
   const recipient = issued.state.recipients.find((x) => x.id === recipientId)!;

@@ -8,6 +8,10 @@ import { retentionEn } from "./sections/retention";
 import { eidEn } from "./sections/eid";
 import { signingEn } from "./sections/signing";
 import { notificationsEn } from "./sections/notifications";
+import { remindersEn } from "./sections/reminders";
+import { webhooksEn } from "./sections/webhooks";
+import { auditEn } from "./sections/audit";
+import { organisationsEn } from "./sections/organisations";
 
 export const en = {
   "app.name": "Pactly",
@@ -548,4 +552,8 @@ export const en = {
   ...eidEn,
   ...signingEn,
   ...notificationsEn,
+  ...remindersEn,
+  ...webhooksEn,
+  ...auditEn,
+  ...organisationsEn,
 } as const;

@@ -9,6 +9,10 @@ import { retentionNb } from "./sections/retention";
 import { eidNb } from "./sections/eid";
 import { signingNb } from "./sections/signing";
 import { notificationsNb } from "./sections/notifications";
+import { remindersNb } from "./sections/reminders";
+import { webhooksNb } from "./sections/webhooks";
+import { auditNb } from "./sections/audit";
+import { organisationsNb } from "./sections/organisations";
 
 export const nb: Record<keyof typeof en, string> = {
   "app.name": "Pactly",
@@ -549,4 +553,8 @@ export const nb: Record<keyof typeof en, string> = {
   ...eidNb,
   ...signingNb,
   ...notificationsNb,
+  ...remindersNb,
+  ...webhooksNb,
+  ...auditNb,
+  ...organisationsNb,
 };

@@ -5,12 +5,13 @@
  * records the failure for the sender to see. A provider's "never" (an invalid address)
  * is recorded at once instead of being retried.
  */
-import { queueMessage, type QueueMessage } from "../domain/messages";
+import { queueBody, type QueueBody, type WebhookDeliveryMessage, type WebhookEventMessage } from "../domain/messages";
 import type { Env } from "../env";
 import { finaliseEnvelope } from "../services/finalise-envelope";
 import { mailerFor } from "../services/mail/mailer";
 import { ProviderError, type Fetcher } from "../services/mail/provider-error";
 import { smsSenderFor } from "../services/sms/sms";
+import { deliverWebhook, deliveryContext, fanOutWebhookEvent, recordWebhookDeliveryFailed } from "../services/webhooks/delivery";
 import { database } from "../storage/db";
 import { recordDelivery, recordDeliveryFailure, wasDelivered } from "../storage/outbox";
 import { renderMessage, type DeliverableMessage } from "../../templates/emails/render";
@@ -23,7 +24,7 @@ export type DeliveryDeps = { fetch?: Fetcher };
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env, deps: DeliveryDeps = {}): Promise<void> {
   if (batch.queue.includes(DEAD_LETTER_QUEUE_SUFFIX)) return handleDeadLetters(batch, env);
   for (const msg of batch.messages) {
-    const parsed = queueMessage.safeParse(msg.body);
+    const parsed = queueBody.safeParse(msg.body);
     if (!parsed.success) {
       // A message we cannot read will never succeed: log it (without its body) and drop it.
       console.error(JSON.stringify({ msg: "unreadable queue message dropped", queueMessageId: msg.id, issues: parsed.error.issues.length }));
@@ -35,7 +36,7 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env, deps: 
       await handleMessage(message, env, deps);
       msg.ack();
     } catch (error) {
-      if (error instanceof ProviderError && error.permanent && message.type !== "finalise") {
+      if (error instanceof ProviderError && error.permanent && message.type !== "finalise" && !isWebhookMessage(message)) {
         try {
           await recordFailure(env, message, "rejected", error.status);
           console.error(JSON.stringify({ msg: "message refused by the provider; not retried", id: message.id, type: message.type, error: error.message }));
@@ -61,12 +62,13 @@ export function retryDelaySeconds(attempts: number): number {
 async function handleDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const db = database(env.DB);
   for (const msg of batch.messages) {
-    const parsed = queueMessage.safeParse(msg.body);
+    const parsed = queueBody.safeParse(msg.body);
     const message = parsed.success ? parsed.data : null;
     console.error(JSON.stringify({ msg: "message could not be delivered", id: message?.id ?? msg.id, type: message?.type ?? "unknown", envelopeId: message && "envelopeId" in message ? message.envelopeId : null }));
     try {
       // A message whose send succeeded but whose record came late is not a failure.
-      if (message && message.type !== "finalise" && !(await wasDelivered(db, message.id))) await recordFailure(env, message, "retries_exhausted", null);
+      if (message?.type === "webhook_delivery") await recordWebhookDeliveryFailed(db, message);
+      else if (message && message.type !== "finalise" && !isWebhookMessage(message) && !(await wasDelivered(db, message.id))) await recordFailure(env, message, "retries_exhausted", null);
       msg.ack();
     } catch (error) {
       console.error(JSON.stringify({ msg: "dead letter not recorded; will retry", id: message?.id ?? msg.id, error: String(error) }));
@@ -76,7 +78,9 @@ async function handleDeadLetters(batch: MessageBatch<unknown>, env: Env): Promis
 }
 
 /** Delivers one message unless our own delivery record says it already went out. */
-export async function handleMessage(message: QueueMessage, env: Env, deps: DeliveryDeps = {}): Promise<void> {
+export async function handleMessage(message: QueueBody, env: Env, deps: DeliveryDeps = {}): Promise<void> {
+  if (message.type === "webhook_event") return void (await fanOutWebhookEvent(env, message));
+  if (message.type === "webhook_delivery") return deliverWebhook(deliveryContext(env, deps.fetch ?? fetch), message);
   if (message.type === "finalise") return finaliseEnvelope(env, message.envelopeId);
   const db = database(env.DB);
   if (await wasDelivered(db, message.id)) return;
@@ -112,6 +116,11 @@ function about(message: DeliverableMessage) {
     recipientId: "recipientId" in message ? message.recipientId : null,
     toAddress: message.to,
   };
+}
+
+/** Webhook messages are not notifications: no renderer, no delivery record of their own here. */
+function isWebhookMessage(message: QueueBody): message is WebhookEventMessage | WebhookDeliveryMessage {
+  return message.type === "webhook_event" || message.type === "webhook_delivery";
 }
 
 function baseUrl(env: Env): string {

@@ -1,17 +1,22 @@
 /**
- * The daily cron: the expiry safety net, forgetting API idempotency answers older than
+ * The daily cron: the expiry, reminder and expiry-warning safety nets, the senders' warnings
+ * seven days before deletion, forgetting API idempotency answers older than
  * a day and login challenges long expired, finishing any key-encryption-key rotation
- * (document and 2FA data keys), and retention: deleting ended envelopes
+ * (document, 2FA and webhook-secret data keys), and retention: deleting ended envelopes
  * whose time is up (src/services/retention.ts) and reporting R2 objects without a row.
  */
 import { purgeBatchSize, retentionPolicy } from "../domain/retention";
 import type { Env } from "../env";
 import { envelopeStub } from "../services/envelope-stub";
 import { type RewrapCounts, rewrapDataKeys } from "../services/key-rotation";
-import { type OrphanReport, reconcileObjects, type SweepResult, sweepRetention } from "../services/retention";
+import { type OrphanReport, reconcileObjects, type SweepResult, sweepRetention, warnBeforeDeletions } from "../services/retention";
+import { envelopesWithDueReminders } from "../storage/reminders";
 import { database } from "../storage/db";
 import { sweepApiReplies } from "../storage/idempotency";
 import { rewrapTwoFactorKeys, twoFactorDeps } from "../services/two-factor";
+import { rewrapWebhookKeys } from "../services/webhooks/endpoints";
+import { keyring } from "../services/keyring";
+import { countStaleWebhookKeys } from "../storage/webhooks";
 import { countStaleTwoFactorKeys, sweepLoginChallenges } from "../storage/two-factor";
 import { overdueEnvelopeIds } from "../storage/sweeps";
 
@@ -21,7 +26,15 @@ export const REWRAP_PER_RUN = 5_000;
 /** R2 objects checked for a row per run; the next run continues after the last one. */
 export const RECONCILE_PER_RUN = 1_000;
 
-export type ScheduledResult = { expired: number; keys: RewrapCounts; retention: SweepResult; orphans: OrphanReport };
+export type ScheduledResult = {
+  expired: number;
+  /** Envelopes whose overdue reminders or expiry warning the cron asked for (each object sends only what is due). */
+  remindersChecked: number;
+  deletionWarnings: number;
+  keys: RewrapCounts;
+  retention: SweepResult;
+  orphans: OrphanReport;
+};
 
 export async function handleScheduled(controller: ScheduledController, env: Env): Promise<ScheduledResult> {
   const db = database(env.DB);
@@ -34,17 +47,33 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
     const result = await envelopeStub(env, id).expireIfDue();
     if (result.ok && result.state.status === "expired") expired++;
   }
+  // Reminders and expiry warnings whose alarm did not fire; the object does only what is due, once.
+  const remindIds = await envelopesWithDueReminders(db, now, 200);
+  for (const id of remindIds) {
+    try {
+      await envelopeStub(env, id).runDue();
+    } catch (error) {
+      console.error(JSON.stringify({ msg: "reminder safety net failed for an envelope; tomorrow's run retries", envelopeId: id, error: String(error) }));
+    }
+  }
   await sweepApiReplies(db, controller.scheduledTime);
   await sweepLoginChallenges(db, at);
   const keys = await rewrapDataKeys(env, db, { limit: REWRAP_PER_RUN });
   // 2FA secrets are wrapped by the same KEKs as documents: rotation covers both.
   const twoFactor = await rewrapTwoFactorKeys(twoFactorDeps(env), { limit: REWRAP_PER_RUN });
   const twoFactorRemaining = await countStaleTwoFactorKeys(db, keys.currentKekId);
-  // The operator's signal for rotation (`wrangler tail`): an old KEK may leave KEK_KEYS once both remaining counts are 0.
-  console.log(JSON.stringify({ msg: "kek rotation", ...keys, twoFactor: { ...twoFactor, remaining: twoFactorRemaining } }));
+  // Webhook signing secrets too: they are encrypted, not hashed, because Pactly signs with them.
+  const webhooks = await rewrapWebhookKeys({ db, keyring: () => keyring(env) }, { limit: REWRAP_PER_RUN });
+  const webhooksRemaining = await countStaleWebhookKeys(db, keys.currentKekId);
+  // The operator's signal for rotation (`wrangler tail`): an old KEK may leave KEK_KEYS once every remaining count is 0.
+  console.log(
+    JSON.stringify({ msg: "kek rotation", ...keys, twoFactor: { ...twoFactor, remaining: twoFactorRemaining }, webhooks: { ...webhooks, remaining: webhooksRemaining } }),
+  );
+  // Warnings first, so an envelope is never both warned and deleted in one run (the warning skips what is due).
+  const deletionWarnings = await warnBeforeDeletions(env, db, { now: at, policy: retentionPolicy(env), limit: purgeBatchSize(env.RETENTION_BATCH_SIZE) });
   const retention = await sweepRetention(env, db, { now: at, policy: retentionPolicy(env), limit: purgeBatchSize(env.RETENTION_BATCH_SIZE) });
   const orphans = await reconcileObjects(env, db, { now: at, limit: RECONCILE_PER_RUN });
   // One line per run for the operator: what was deleted, what failed (retried tomorrow), and R2 objects with no row.
   console.log(JSON.stringify({ msg: "retention sweep", ...retention, orphanObjects: orphans.orphans, orphanSample: orphans.sample, objectsListed: orphans.listed }));
-  return { expired, keys, retention, orphans };
+  return { expired, remindersChecked: remindIds.length, deletionWarnings, keys, retention, orphans };
 }

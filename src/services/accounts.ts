@@ -11,6 +11,7 @@ import { passwordWeakness, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, type Passwo
 import { describeDevice, type Device } from "../domain/user-agent";
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from "../domain/password";
 import type { Locale, MessageKey } from "../i18n";
+import type { Role } from "../domain/permissions";
 import type { Db } from "../storage/db";
 import {
   findLiveSession,
@@ -29,6 +30,7 @@ import {
 } from "../storage/accounts";
 import { sendEmailVerification, sendPasswordChangedNotice, type Mailbox } from "./account-security";
 import { insertLoginChallenge, twoFactorEnabled } from "../storage/two-factor";
+import { audit, failedLogin, loginSucceeded } from "./audit";
 
 /** The signed-in sender, as routes see them. */
 export type SessionUser = {
@@ -36,6 +38,8 @@ export type SessionUser = {
   name: string;
   email: string;
   orgId: string;
+  /** The user's role in `orgId`, read fresh with the session on every request (domain/permissions). */
+  role: Role;
   sessionId: string;
   locale: Locale;
   /** False until the user opens the link sent to their address; they may not send envelopes until then. */
@@ -120,6 +124,7 @@ export async function signUp(box: Mailbox, input: SignUpInput, client: ClientInf
     if (String(error).includes("UNIQUE")) return { ok: false, reason: "taken" };
     throw error;
   }
+  await audit(db, { orgId, actor: { type: "user", id: userId, label: input.email }, action: "account.created", target: { type: "user", id: userId }, client });
   try {
     await sendEmailVerification(box, { id: userId, name: input.name, email: input.email, locale: input.locale, personalOrgId: orgId });
   } catch (error) {
@@ -135,9 +140,13 @@ export type LogInOutcome = { kind: "session"; token: string; userId: string; org
 export async function logIn(db: Db, email: string, password: string, client: ClientInfo): Promise<LogInOutcome | null> {
   const user = await findUserByEmail(db, email);
   const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-  if (!user || !ok) return null;
+  if (!user || !ok) {
+    await audit(db, failedLogin(user, client));
+    return null;
+  }
   if (needsRehash(user.passwordHash)) await updatePasswordHash(db, user.id, await hashPassword(password));
   if (await twoFactorEnabled(db, user.id)) return { kind: "second_step", challenge: await startLoginChallenge(db, user.id, user.personalOrgId) };
+  await audit(db, loginSucceeded(user.id, user.personalOrgId, client));
   return { kind: "session", token: await startSession(db, user.id, user.personalOrgId, client), userId: user.id, orgId: user.personalOrgId };
 }
 
@@ -189,6 +198,7 @@ export async function resumeSession(db: Db, token: string, now = Date.now()): Pr
     name: found.user.name,
     email: found.user.email,
     orgId: found.session.orgId,
+    role: found.role,
     sessionId: id,
     locale: found.user.locale as Locale,
     emailVerified: found.user.emailVerifiedAt !== null,
@@ -255,6 +265,7 @@ export async function changePassword(box: Mailbox, user: SessionUser, input: z.i
   if (input.newPassword === input.currentPassword) return { ok: false, field: "newPassword", message: "account.error.newPasswordSame" };
   const at = new Date().toISOString();
   await replacePassword(box.db, { userId: row.id, passwordHash: await hashPassword(input.newPassword), at });
+  await audit(box.db, { user, action: "account.password.changed", target: { type: "user", id: row.id }, client });
   const token = await startSession(box.db, row.id, user.orgId, client);
   await sendPasswordChangedNotice(box, row);
   return { ok: true, token };

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { hashToken, newId, randomToken } from "../domain/encoding";
 import { DomainError } from "../domain/errors";
+import { can } from "../domain/permissions";
 import type { Locale } from "../i18n";
 import type { Db } from "../storage/db";
 import {
@@ -32,13 +33,9 @@ export const apiKeyCreateSchema = z.object({
 });
 export type ApiKeyCreateInput = z.infer<typeof apiKeyCreateSchema>;
 
-/**
- * Who may create, see and revoke an organisation's keys. The one place for this rule:
- * owners and admins (today everyone owns their personal organisation).
- */
+/** Who may create, see and revoke an organisation's keys: the permission matrix decides (domain/permissions). */
 export async function canManageApiKeys(db: Db, user: SessionUser): Promise<boolean> {
-  const role = await membershipRole(db, user.orgId, user.id);
-  return role === "owner" || role === "admin";
+  return can(await membershipRole(db, user.orgId, user.id), "apikeys.manage");
 }
 
 async function requireManager(db: Db, user: SessionUser): Promise<void> {
@@ -126,6 +123,9 @@ export async function authenticateApiKey(db: Db, key: string, now = Date.now()):
   const found = await findLiveApiKeyByHash(db, hashToken(key));
   if (!found) return null;
   const lastUsed = found.key.lastUsedAt ? Date.parse(found.key.lastUsedAt) : 0;
+  // A key acts with its creator's current role; one who left the organisation takes the key's power along.
+  const role = await membershipRole(db, found.key.orgId, found.user.id);
+  if (!role) return null;
   if (now - lastUsed >= TOUCH_EVERY_MS) await touchApiKey(db, found.key.id, new Date(now).toISOString());
   return {
     keyId: found.key.id,
@@ -135,6 +135,7 @@ export async function authenticateApiKey(db: Db, key: string, now = Date.now()):
       name: found.user.name,
       email: found.user.email,
       orgId: found.key.orgId,
+      role,
       sessionId: `api:${found.key.id}`,
       locale: found.user.locale as Locale,
       emailVerified: found.user.emailVerifiedAt !== null,

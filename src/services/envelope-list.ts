@@ -4,6 +4,7 @@
  * One round trip in the usual case: the counts and the page (with its signer counts)
  * go to D1 in one batch.
  */
+import { can } from "../domain/permissions";
 import { and, type AnyColumn, desc, eq, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { DAY_MS } from "../domain/limits";
@@ -91,13 +92,19 @@ function folded(column: AnyColumn, capitals: [string, string][]): SQL {
   return expr;
 }
 
+/** The envelopes a member sees in lists: their own, or the whole organisation's for managers and up. */
+export function envelopeScope(user: Pick<SessionUser, "id" | "orgId" | "role">): SQL {
+  if (can(user.role, "envelope.read_all")) return eq(envelopes.orgId, user.orgId);
+  return and(eq(envelopes.orgId, user.orgId), eq(envelopes.ownerId, user.id))!;
+}
+
 export async function listEnvelopes(
   db: Db,
   user: SessionUser,
   query: ListQuery,
   opts: { retentionDays: number },
 ): Promise<EnvelopeList> {
-  const own = and(eq(envelopes.orgId, user.orgId), eq(envelopes.ownerId, user.id))!;
+  const own = envelopeScope(user);
   const matching = query.q ? and(own, matchesSearch(query.q))! : own;
   const filtered = query.status === "all" ? matching : and(matching, eq(envelopes.status, query.status))!;
 

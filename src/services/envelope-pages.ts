@@ -3,6 +3,7 @@
  * sender, with an opaque cursor (keyset pagination, so pages stay stable while new
  * envelopes arrive and a page costs the same however deep it is).
  */
+import { envelopeScope } from "./envelope-list";
 import { and, desc, eq, inArray, lt, or, type SQL } from "drizzle-orm";
 import { base64url, base64ToBytes } from "../domain/encoding";
 import type { EnvelopeStatus } from "../domain/envelope";
@@ -46,7 +47,7 @@ export async function listEnvelopePage(
   user: SessionUser,
   query: { limit: number; cursor?: string | undefined; status?: EnvelopeStatus | undefined },
 ): Promise<{ items: EnvelopePageItem[]; nextCursor: string | null }> {
-  const conditions: SQL[] = [eq(envelopes.orgId, user.orgId), eq(envelopes.ownerId, user.id)];
+  const conditions: SQL[] = [envelopeScope(user)];
   if (query.status) conditions.push(eq(envelopes.status, query.status));
   if (query.cursor) {
     const after = decodeCursor(query.cursor);

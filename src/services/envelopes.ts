@@ -18,6 +18,7 @@ import {
 } from "../domain/envelope-input";
 import { newId } from "../domain/encoding";
 import { DomainError } from "../domain/errors";
+import { canActOnEnvelope } from "../domain/permissions";
 import { uploadLimits } from "../domain/limits";
 import type { ChainedEvent } from "../domain/event-chain";
 import { buildEvidenceBundle, type EvidenceBundle } from "../domain/evidence";
@@ -31,6 +32,7 @@ import { envelopes } from "../storage/schema";
 import { assertVerified, type SessionUser } from "./accounts";
 import { readDocument, storeNewDocument } from "./documents";
 import { command, envelopeStub } from "./envelope-stub";
+import { audit } from "./audit";
 
 const senderActor = (user: SessionUser): Actor => ({ kind: "sender", userId: user.id });
 
@@ -124,7 +126,8 @@ function newRecipient(input: RecipientInput): NewRecipient {
  */
 export async function createEnvelope(env: Env, db: Db, user: SessionUser, input: EnvelopeCreateInput): Promise<string> {
   const row = await findDocument(db, user.orgId, input.documentId);
-  if (!row || row.kind !== "original" || !row.wrappedKey) throw new DomainError("not_found", "No such document");
+  // A colleague's upload is theirs to send unless this member manages every envelope.
+  if (!row || row.kind !== "original" || !row.wrappedKey || !canActOnEnvelope(user, row)) throw new DomainError("not_found", "No such document");
   if (await envelopeUsingDocument(db, user.orgId, row.id)) {
     throw new DomainError("conflict", "This document is already used by another envelope; upload it again for a new one", { reason: "document_in_use" });
   }
@@ -148,16 +151,20 @@ function safeFilename(name: string): string {
   return cleaned.length > 0 ? cleaned : "document.pdf";
 }
 
-/** The D1 row that says this sender may see the envelope; someone else's id is "not found". */
+/**
+ * The D1 row that says this sender may see the envelope: their own, or any in the
+ * organisation for a role that manages all envelopes (domain/permissions). Anything
+ * else, another organisation's above all, is "not found".
+ */
 async function ownedRow(db: Db, user: SessionUser, envelopeId: string) {
   const row = (
     await db
-      .select({ id: envelopes.id, documentId: envelopes.documentId })
+      .select({ id: envelopes.id, documentId: envelopes.documentId, ownerId: envelopes.ownerId })
       .from(envelopes)
-      .where(and(eq(envelopes.id, envelopeId), eq(envelopes.orgId, user.orgId), eq(envelopes.ownerId, user.id)))
+      .where(and(eq(envelopes.id, envelopeId), eq(envelopes.orgId, user.orgId)))
       .limit(1)
   )[0];
-  if (!row) throw new DomainError("not_found", "No such envelope");
+  if (!row || !canActOnEnvelope(user, row)) throw new DomainError("not_found", "No such envelope");
   return row;
 }
 
@@ -215,7 +222,9 @@ export async function sendEnvelope(env: Env, db: Db, user: SessionUser, envelope
   await envelopeForSender(env, db, user, envelopeId);
   // Invitations go out in the sender's name: only to someone who owns that address.
   assertVerified(user);
-  return command(envelopeStub(env, envelopeId).send({ actor: senderActor(user), expiresAt: input.expiresAt, context }));
+  const sent = await command(envelopeStub(env, envelopeId).send({ actor: senderActor(user), expiresAt: input.expiresAt, context }));
+  await audit(db, { user, action: "envelope.sent", target: { type: "envelope", id: envelopeId }, client: context });
+  return sent;
 }
 
 /** Reminds every signer whose turn it is and who has not signed (each at most once an hour). */
@@ -256,7 +265,9 @@ export async function cancelEnvelope(env: Env, db: Db, user: SessionUser, envelo
   if (trimmed.length === 0 || trimmed.length > MAX_CANCEL_REASON) {
     throw new DomainError("validation_failed", `Give a reason of at most ${MAX_CANCEL_REASON} characters`, { field: "reason" });
   }
-  return command(envelopeStub(env, envelopeId).cancel({ actor: senderActor(user), reason: trimmed, context }));
+  const cancelled = await command(envelopeStub(env, envelopeId).cancel({ actor: senderActor(user), reason: trimmed, context }));
+  await audit(db, { user, action: "envelope.cancelled", target: { type: "envelope", id: envelopeId }, client: context });
+  return cancelled;
 }
 
 /**

@@ -13,6 +13,7 @@
 import type { Actor } from "../domain/envelope";
 import { DomainError } from "../domain/errors";
 import {
+  deletionDate,
   dueCutoffs,
   isEnded,
   PURGE_DONE,
@@ -40,10 +41,14 @@ import {
   unfinishedPurges,
   writeCursor,
 } from "../storage/sweeps";
+import { DELETION_WARNING_DAYS } from "../domain/reminders";
+import { DAY_MS } from "../domain/limits";
+import { dueForDeletionWarning, recordDeletionWarning } from "../storage/reminders";
 import type { SessionUser } from "./accounts";
 import { sourceObjectKey } from "./agreements";
 import { envelopeStub } from "./envelope-stub";
 import { envelopeForSender } from "./envelopes";
+import { audit, deletionStarted } from "./audit";
 
 /** Test seam: called after each step is recorded (a test throws here to simulate a crash). */
 export type PurgeHooks = { afterStep?: (step: PurgeStep, envelopeId: string) => void | Promise<void> };
@@ -74,6 +79,7 @@ export async function purgeEnvelope(
   const { envelopeId, orgId } = target;
   const progress = await startPurge(db, { target, reason, at });
   if (progress.step === 0) auditDeletion({ envelopeId, orgId, step: "started", reason: progress.reason, actor, at, outcome: progress.outcome });
+  if (progress.step === 0) await audit(db, deletionStarted({ orgId, envelopeId, senderId: actor.kind === "sender" ? actor.userId : null, reason: progress.reason }));
   const documentIds = documentIdsOf(target);
   const done = async (index: number) => {
     const step = purgeSteps[index]!;
@@ -133,6 +139,37 @@ export async function sweepRetention(
     }
   }
   return result;
+}
+
+/**
+ * The daily warning to senders: every ended envelope that is deleted within the next
+ * DELETION_WARNING_DAYS days, and was not warned about yet, gets one `deletion_warning`. The
+ * Envelope object queues it (and refuses a second); the D1 record lets later runs skip it.
+ * An envelope already past its date is not warned: the sweep deletes it.
+ */
+export async function warnBeforeDeletions(env: Env, db: Db, input: { now: Date; policy: RetentionPolicy; limit: number }): Promise<number> {
+  const now = dueCutoffs(input.policy, input.now);
+  const soon = dueCutoffs(input.policy, new Date(input.now.getTime() + DELETION_WARNING_DAYS * DAY_MS));
+  const targets = await dueForDeletionWarning(db, {
+    completedBefore: now.completedBefore,
+    warnCompletedBefore: soon.completedBefore,
+    endedBefore: now.endedBefore,
+    warnEndedBefore: soon.endedBefore,
+    limit: input.limit,
+  });
+  let warned = 0;
+  for (const target of targets) {
+    const deletesAt = deletionDate(target.status, target.endedAt, input.policy)!;
+    try {
+      const result = (await envelopeStub(env, target.envelopeId).warnDeletion(deletesAt)) as CommandResult;
+      if (!result.ok) throw new DomainError(result.code, result.message, result.details);
+      await recordDeletionWarning(db, { envelopeId: target.envelopeId, orgId: target.orgId, deletesAt, queuedAt: input.now.toISOString() });
+      warned++;
+    } catch (error) {
+      console.error(JSON.stringify({ msg: "deletion warning failed; the next run retries it", envelopeId: target.envelopeId, error: String(error) }));
+    }
+  }
+  return warned;
 }
 
 /**

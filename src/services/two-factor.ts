@@ -11,6 +11,7 @@
  * account by the AttemptCounter Durable Object: five, and code entry locks for
  * 15 minutes.
  */
+import { anyOrganisationRequiresTwoFactor } from "../storage/organisations";
 import { z } from "zod";
 import { hashToken, newId, bytesToBase64, base64ToBytes } from "../domain/encoding";
 import { DomainError } from "../domain/errors";
@@ -49,6 +50,7 @@ import {
   type TwoFactorRow,
 } from "../storage/two-factor";
 import { rotateSession, startSession, type ClientInfo, type SessionUser } from "./accounts";
+import { audit, loginSucceeded } from "./audit";
 
 export type TwoFactorDeps = {
   db: Db;
@@ -86,12 +88,11 @@ export const reauthSchema = secondFactorSchema.extend({
 // policy
 
 /**
- * Whether this user must have 2FA before using Pactly. The hook for "organisation
- * admins can require 2FA for all members": organisations do not exist yet, so no
- * one is required to; login and the account page already ask this question.
+ * Whether this user must turn 2FA on: an admin of any organisation they belong to
+ * required it of all members (Settings → Organisation).
  */
-export async function requiresTwoFactor(_user: Pick<SessionUser, "id" | "orgId">): Promise<boolean> {
-  return false;
+export async function requiresTwoFactor(db: Db, user: Pick<SessionUser, "id" | "orgId">): Promise<boolean> {
+  return anyOrganisationRequiresTwoFactor(db, user.id);
 }
 
 export type TwoFactorStatus = { state: "off" } | { state: "pending" } | { state: "on"; recoveryCodesLeft: number };
@@ -241,8 +242,12 @@ export async function completeLogin(deps: TwoFactorDeps, challengeToken: string,
   const pending = await pendingLogin(deps.db, challengeToken);
   if (!pending) return { ok: false, reason: "expired" };
   const outcome = await checkSecondFactor(deps, pending.userId, code);
-  if (!outcome.ok) return outcome;
+  if (!outcome.ok) {
+    await audit(deps.db, { userId: pending.userId, orgId: pending.orgId, action: outcome.reason === "locked" ? "auth.2fa.locked" : "auth.2fa.failed", target: { type: "user", id: pending.userId }, client });
+    return outcome;
+  }
   if (!(await consumeChallenge(deps.db, hashToken(challengeToken), new Date().toISOString()))) return { ok: false, reason: "expired" };
+  await audit(deps.db, loginSucceeded(pending.userId, pending.orgId, client, { secondFactor: outcome.via }));
   return { ok: true, token: await startSession(deps.db, pending.userId, pending.orgId, client) };
 }
 

@@ -103,9 +103,11 @@ export async function insertSession(db: Db, s: NewSession): Promise<void> {
 /** A live session with its user, or null when unknown, revoked or past its absolute expiry. */
 export async function findLiveSession(db: Db, id: string, now: string) {
   const rows = await db
-    .select({ session: sessions, user: users })
+    .select({ session: sessions, user: users, role: memberships.role })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
+    // A session lives in one organisation: without a membership there (removed, or the organisation deleted) it is over.
+    .innerJoin(memberships, and(eq(memberships.orgId, sessions.orgId), eq(memberships.userId, sessions.userId)))
     .where(and(eq(sessions.id, id), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
     .limit(1);
   return rows[0] ?? null;

@@ -140,3 +140,7 @@ export * from "./schema-eid";
 export * from "./schema-notifications";
 export * from "./schema-two-factor";
 export * from "./schema-retention";
+export * from "./schema-reminders";
+export * from "./schema-organisations";
+export * from "./schema-audit";
+export * from "./schema-webhooks";

@@ -9,6 +9,7 @@ import { DomainError } from "../domain/errors";
 import { pendingEmailAddress, requestEmailChange, resendEmailVerification } from "../services/account-security";
 import { changeEmailSchema, changePassword, changePasswordSchema, listSessions, revokeOtherOwnSessions, revokeOwnSession, type SessionUser } from "../services/accounts";
 import { database } from "../storage/db";
+import { audit } from "../services/audit";
 import {
   AccountPage,
   ChangeEmailPage,
@@ -105,6 +106,7 @@ accountRoutes.post("/email", async (c) => {
     const errors = outcome.reason === "wrong_password" ? { password: "account.error.currentPasswordWrong" as const } : { email: "account.error.emailSame" as const };
     return c.html(<ChangeEmailPage view={view(c)} values={values} errors={errors} />, 422);
   }
+  await audit(c.env, { user, action: "account.email.change_requested", target: { type: "user", id: user.id }, client: clientInfo(c) });
   return c.redirect("/account?done=email-sent", 303);
 });
 
@@ -116,6 +118,7 @@ accountRoutes.post("/sessions/:id/revoke", async (c) => {
   const id = c.req.param("id");
   if (!SESSION_ID.test(id)) throw new DomainError("not_found");
   await revokeOwnSession(database(c.env.DB), user, id);
+  await audit(c.env, { user, action: "session.revoked", target: { type: "session", id: id.slice(0, 16) }, client: clientInfo(c) });
   if (id === user.sessionId) {
     clearSessionCookie(c);
     return c.redirect("/login", 303);
@@ -125,7 +128,8 @@ accountRoutes.post("/sessions/:id/revoke", async (c) => {
 
 accountRoutes.post("/sessions/revoke-others", async (c) => {
   const user = signedIn(c.get("user"));
-  await revokeOtherOwnSessions(database(c.env.DB), user);
+  const ended = await revokeOtherOwnSessions(database(c.env.DB), user);
+  await audit(c.env, { user, action: "session.revoked", target: { type: "user", id: user.id }, client: clientInfo(c), details: { others: ended } });
   return c.redirect("/account?done=revoked-others", 303);
 });
 
@@ -160,6 +164,7 @@ accountRoutes.post("/two-factor/confirm", async (c) => {
   await rateLimit(c, "2fa-user", user.id);
   const outcome = await confirmEnrolment(twoFactorDeps(c.env), user, parsed.data.code, clientInfo(c));
   if (!outcome.ok) return setupPage(c, user, { code: outcome.message });
+  await audit(c.env, { user, action: "auth.2fa.enabled", target: { type: "user", id: user.id }, client: clientInfo(c) });
   // A privilege change: this browser continues under a new session id.
   setSessionCookie(c, outcome.token);
   return c.html(<RecoveryCodesPage view={view(c)} codes={outcome.recoveryCodes} justEnabled />, 200, NO_STORE);
@@ -185,6 +190,7 @@ for (const purpose of ["disable", "regenerate"] as const) {
       const page = <TwoFactorReauthPage view={view(c)} purpose={purpose} kind={kind} errors={{ [outcome.field]: outcome.message }} />;
       return outcome.retryAfterSeconds ? c.html(page, 429, { "Retry-After": String(outcome.retryAfterSeconds) }) : c.html(page, 422);
     }
+    await audit(c.env, { user, action: purpose === "disable" ? "auth.2fa.disabled" : "auth.2fa.recovery_codes_regenerated", target: { type: "user", id: user.id }, client: clientInfo(c) });
     if (typeof outcome.value === "string") {
       setSessionCookie(c, outcome.value);
       return c.redirect("/account?done=2fa-off", 303);

@@ -5,10 +5,11 @@ import { openApiDocument } from "../api/openapi";
 import { DomainError } from "../domain/errors";
 import { apiKeyCreateSchema, apiKeyOf, apiKeysOf, canManageApiKeys, createApiKey, revokeKey } from "../services/api-keys";
 import { database } from "../storage/db";
+import { audit } from "../services/audit";
 import { ApiKeysPage, RevokeApiKeyPage } from "../../templates/pages/api-keys";
 import { ApiReferencePage, type OpenApiDocument } from "../../templates/pages/api-reference";
 import type { AppEnv } from "./context";
-import { fieldErrors, view } from "./helpers";
+import { clientInfo, fieldErrors, view } from "./helpers";
 import { requireUser } from "./middleware/session";
 
 export const apiKeyRoutes = new Hono<AppEnv>();
@@ -47,6 +48,7 @@ apiKeyRoutes.post("/", async (c) => {
     return c.html(<ApiKeysPage view={view(c)} keys={await apiKeysOf(db, user)} values={{ name }} scopes={scopes} errors={fieldErrors(parsed.error)} />, 422);
   }
   const created = await createApiKey(db, user, parsed.data, c.env.ENVIRONMENT);
+  await audit(db, { user, action: "apikey.created", target: { type: "apikey", id: created.summary.id }, client: clientInfo(c), details: { prefix: created.summary.prefix, scopes: created.summary.scopes.join(" ") } });
   // The one response that holds the key: never cached, never redirected through a URL.
   return c.html(<ApiKeysPage view={view(c)} keys={await apiKeysOf(db, user)} created={{ name: created.summary.name, key: created.key }} />, 200, {
     "Cache-Control": "no-store",
@@ -62,6 +64,7 @@ apiKeyRoutes.get("/:id/revoke", async (c) => {
 apiKeyRoutes.post("/:id/revoke", async (c) => {
   const id = idOf(c);
   await revokeKey(database(c.env.DB), c.get("user")!, id);
+  await audit(c.env, { user: c.get("user")!, action: "apikey.revoked", target: { type: "apikey", id }, client: clientInfo(c) });
   return c.redirect(`/settings/api-keys?revoked=${encodeURIComponent(id)}`, 303);
 });
 

@@ -10,6 +10,7 @@ import { DomainError } from "../domain/errors";
 import { confirmEmail, inspectLink, requestPasswordReset, resetLinkAccount, resetPassword } from "../services/account-security";
 import { forgotPasswordSchema, logIn, logInSchema, logOut, passwordProblem, signUp, signUpSchema } from "../services/accounts";
 import { database } from "../storage/db";
+import { audit } from "../services/audit";
 import { HomePage, LogInPage, LoginCodePage, SignUpPage } from "../../templates/pages/auth";
 import { ConfirmEmailPage, ForgotPasswordPage, ForgotPasswordSentPage, LinkSpentPage, ResetPasswordPage } from "../../templates/pages/account";
 import type { AppEnv } from "./context";
@@ -68,7 +69,7 @@ authRoutes.post("/login", async (c) => {
   }
   clearLoginChallengeCookie(c);
   setSessionCookie(c, outcome.token);
-  const mustEnrol = await requiresTwoFactor({ id: outcome.userId, orgId: outcome.orgId });
+  const mustEnrol = await requiresTwoFactor(database(c.env.DB), { id: outcome.userId, orgId: outcome.orgId });
   return c.redirect(mustEnrol ? "/account#two-factor-heading" : "/envelopes", 303);
 });
 
@@ -111,6 +112,7 @@ function loginExpired(c: Context<AppEnv>): Response {
 authRoutes.post("/logout", async (c) => {
   const user = c.get("user");
   if (!user) throw new DomainError("unauthenticated");
+  await audit(c.env, { user, action: "auth.logout", target: { type: "session", id: user.sessionId.slice(0, 16) }, client: clientInfo(c) });
   await logOut(database(c.env.DB), user.sessionId);
   clearSessionCookie(c);
   c.set("user", null);
@@ -203,6 +205,7 @@ authRoutes.post("/password/reset", async (c) => {
   // Hashing is the expensive part: limited per address first.
   await rateLimit(c, "reset-ip", clientInfo(c).ip ?? "unknown");
   if (!(await resetPassword({ db, queue: c.env.NOTIFICATIONS }, token, password))) return linkSpent(c, "reset");
+  await audit(db, { orgId: found.user.personalOrgId, actor: { type: "user", id: found.user.id, label: found.user.email }, action: "account.password.reset", target: { type: "user", id: found.user.id }, client: clientInfo(c) });
   deleteCookie(c, RESET_LINK_COOKIE, { path: "/", secure: true });
   // Every session ended, this browser's too if it had one.
   clearSessionCookie(c);

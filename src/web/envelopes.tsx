@@ -27,13 +27,16 @@ import {
 import { evidenceFilename, serialiseEvidenceBundle } from "../domain/evidence";
 import { database } from "../storage/db";
 import { withIdempotency } from "../storage/idempotency";
+import { audit, auditNewEnvelope, downloaded } from "../services/audit";
 import { deliveryPanel } from "../services/envelope-deliveries";
 import { DeleteDraftPage, EnvelopePage, NewEnvelopePage, type EnvelopePageProps } from "../../templates/pages/envelopes";
 import { EnvelopeListPage } from "../../templates/pages/envelope-list";
 import { EnvelopeDeletedPage, PurgeEnvelopePage } from "../../templates/pages/retention";
 import { deletionDate, isEnded, retentionPolicy } from "../domain/retention";
 import { deleteEnvelopeNow, purgeRecord } from "../services/retention";
-import { listEnvelopes, listQuerySchema } from "../services/envelope-list";
+import { envelopeScope, listEnvelopes, listQuerySchema } from "../services/envelope-list";
+import { envelopes } from "../storage/schema";
+import { and, eq } from "drizzle-orm";
 import type { FieldErrors } from "../../templates/view";
 import type { AppEnv } from "./context";
 import { clientInfo, fieldErrors, stringFields, view } from "./helpers";
@@ -51,8 +54,12 @@ async function goneWhenDeleted(c: Context<AppEnv>, next: () => Promise<void>): P
   const id = /^\/envelopes\/(env_[A-Za-z0-9_-]{10,40})(?:\/|$)/.exec(c.req.path)?.[1];
   const user = c.get("user");
   if (!id || !user) return;
-  const record = await purgeRecord(database(c.env.DB), user.orgId, id);
+  const db = database(c.env.DB);
+  const record = await purgeRecord(db, user.orgId, id);
   if (!record) return;
+  // Only someone who could see the envelope learns that it was deleted: for anyone else it stays "not found".
+  const visible = await db.select({ id: envelopes.id }).from(envelopes).where(and(eq(envelopes.id, id), envelopeScope(user))).limit(1);
+  if (visible.length === 0) return;
   const policy = retentionPolicy(c.env);
   c.res = undefined;
   c.res = await c.html(
@@ -107,9 +114,10 @@ envelopeRoutes.post("/", async (c) => {
 
   try {
     // Pressing "Upload" twice on a slow line creates one envelope, not two.
-    const { result } = await withIdempotency(db, { orgId: user.orgId, scope: "upload", key: idempotencyKey }, () =>
+    const { result, replayed } = await withIdempotency(db, { orgId: user.orgId, scope: "upload", key: idempotencyKey }, () =>
       createEnvelopeFromUpload(c.env, db, user, { ...parsed.data, file }),
     );
+    if (result && !replayed) await auditNewEnvelope(db, user, { documentId: `doc_${result.replace(/^env_/, "")}`, envelopeId: result }, clientInfo(c));
     return c.redirect(result ? `/envelopes/${result}` : "/envelopes", 303);
   } catch (error) {
     if (error instanceof DomainError && pdfErrorKeys[error.code]) {
@@ -315,7 +323,11 @@ envelopeRoutes.get("/:id/delete", async (c) => {
 
 envelopeRoutes.post("/:id/delete", async (c) => {
   const { id } = await owned(c);
-  return act(c, id, () => deleteDraft(c.env, database(c.env.DB), c.get("user")!, id), "/envelopes");
+  const deleteAndRecord = async () => {
+    await deleteDraft(c.env, database(c.env.DB), c.get("user")!, id);
+    await audit(c.env, { user: c.get("user")!, action: "envelope.deleted", target: { type: "envelope", id }, client: clientInfo(c) });
+  };
+  return act(c, id, deleteAndRecord, "/envelopes");
 });
 
 /** "Delete now" for an ended envelope asks first, like deleting a draft; the deletion is retention's. */
@@ -332,12 +344,14 @@ envelopeRoutes.post("/:id/purge", async (c) => {
 
 envelopeRoutes.get("/:id/original.pdf", async (c) => {
   const doc = await senderDocument(c.env, database(c.env.DB), c.get("user")!, envelopeId(c), "original");
+  await audit(c.env, downloaded(c.get("user")!, envelopeId(c), "original", clientInfo(c)));
   return pdfResponse(doc, "attachment");
 });
 
 envelopeRoutes.get("/:id/evidence.json", async (c) => {
   const id = envelopeId(c);
   const bundle = await senderEvidence(c.env, database(c.env.DB), c.get("user")!, id);
+  await audit(c.env, downloaded(c.get("user")!, id, "evidence", clientInfo(c)));
   return c.body(new Uint8Array(serialiseEvidenceBundle(bundle)), 200, {
     "Content-Type": "application/json; charset=utf-8",
     "Content-Disposition": `attachment; filename="${evidenceFilename(id)}"`,
@@ -347,5 +361,6 @@ envelopeRoutes.get("/:id/evidence.json", async (c) => {
 
 envelopeRoutes.get("/:id/signed.pdf", async (c) => {
   const doc = await senderDocument(c.env, database(c.env.DB), c.get("user")!, envelopeId(c), "signed");
+  await audit(c.env, downloaded(c.get("user")!, envelopeId(c), "signed", clientInfo(c)));
   return pdfResponse(doc, "attachment");
 });

@@ -7,6 +7,7 @@ import { Hono, type Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { DomainError } from "../domain/errors";
+import { deletionDate, retentionPolicy } from "../domain/retention";
 import { needsIdentification, signersDue } from "../domain/envelope";
 import { CODE_TTL_MINUTES, maskedDestination } from "../domain/otp";
 import type { MessageKey } from "../i18n";
@@ -40,8 +41,11 @@ const SIGNER_COOKIE_PREFIX = "__Host-pactly-sign-";
 const SIGNER_COOKIE_MAX_AGE = 4 * 3600;
 const recipientId = z.string().regex(/^rcp_[A-Za-z0-9_-]{10,40}$/);
 
-function message(c: Context<AppEnv>, titleKey: MessageKey, bodyKey: MessageKey, status: 200 | 404 | 410 | 409 = 200, downloadHref?: string) {
-  return c.html(<SignerMessagePage view={view(c)} titleKey={titleKey} bodyKey={bodyKey} downloadHref={downloadHref} />, status);
+function message(c: Context<AppEnv>, titleKey: MessageKey, bodyKey: MessageKey, status: 200 | 404 | 410 | 409 = 200, downloadHref?: string, state?: SignerContext["state"]) {
+  // With the signed copy on offer, say until when: the same retention rule the sweep deletes by.
+  const until = state ? deletionDate(state.status, state.endedAt, retentionPolicy(c.env)) : null;
+  const retention = until && state ? { until, timeZone: state.timeZone } : undefined;
+  return c.html(<SignerMessagePage view={view(c)} titleKey={titleKey} bodyKey={bodyKey} downloadHref={downloadHref} retention={retention} />, status);
 }
 
 signingRoutes.get("/s/:token", async (c) => {
@@ -82,14 +86,14 @@ async function stateful(c: Context<AppEnv>, ctx: SignerContext, form?: PageForm)
   const base = `/sign/${recipient.id}`;
   if (recipient.status === "signed") {
     return state.status === "completed"
-      ? message(c, "sign.done.title", "sign.done.completed", 200, `${base}/signed.pdf`)
+      ? message(c, "sign.done.title", "sign.done.completed", 200, `${base}/signed.pdf`, state)
       : message(c, "sign.done.title", "sign.done.waiting");
   }
   if (recipient.status === "declined") return message(c, "sign.declined.title", "sign.declined.body");
   // Someone who only gets a copy has a link once everyone has signed: it leads to the signed PDF.
   if (recipient.role === "cc") {
     return state.status === "completed"
-      ? message(c, "builder.copy.title", "builder.copy.body", 200, `${base}/signed.pdf`)
+      ? message(c, "builder.copy.title", "builder.copy.body", 200, `${base}/signed.pdf`, state)
       : message(c, "sign.invalid.title", "sign.invalid.body", 404);
   }
   if (state.status === "cancelled" || state.status === "declined") return message(c, "sign.cancelled.title", "sign.cancelled.body", 410);

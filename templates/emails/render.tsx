@@ -3,7 +3,7 @@
  * (HTML and plain text from the same words) or an SMS. Pure: the caller gives the base URL.
  */
 import type { CodeMessage, QueueMessage } from "../../src/domain/messages";
-import { translator, type Locale, type MessageKey, type Translate } from "../../src/i18n";
+import { formatDateTime, translator, type Locale, type MessageKey, type Translate } from "../../src/i18n";
 import { EmailDocument, type EmailBlock } from "./email-document";
 
 export type DeliverableMessage = Exclude<QueueMessage, { type: "finalise" }>;
@@ -42,11 +42,42 @@ function wordsOf(message: DeliverableMessage, t: Translate, { baseUrl, retention
       };
     case "completed": {
       const link = `${baseUrl}/s/${message.token}`;
+      const params = { name: message.name, title: message.title, link, days: retentionDays };
       return {
         subject: t("mail.completed.subject", { title: message.title }),
-        body: t("mail.completed.body", { name: message.name, title: message.title, link, days: retentionDays }),
+        // The availability window with its end date; messages queued before it existed say only the days.
+        body: message.availableUntil
+          ? t("reminders.mail.completed.body", { ...params, date: formatDay(message.locale, message.availableUntil, message.timeZone) })
+          : t("mail.completed.body", params),
         link,
         action: "notifications.action.completed",
+      };
+    }
+    case "expiry_warning": {
+      const link = `${baseUrl}/s/${message.token}`;
+      const date = formatDateTime(message.locale, message.expiresAt, message.timeZone);
+      return {
+        subject: t("reminders.mail.expiryWarning.subject", { title: message.title, date }),
+        body: t("reminders.mail.expiryWarning.body", { name: message.name, sender: message.senderName, title: message.title, date, link }),
+        link,
+        action: "notifications.action.invite",
+      };
+    }
+    case "cancelled":
+      return {
+        subject: t("reminders.mail.cancelled.subject", { title: message.title }),
+        body: t("reminders.mail.cancelled.body", { name: message.name, sender: message.senderName, title: message.title, reason: message.reason }),
+        link: null,
+        action: null,
+      };
+    case "deletion_warning": {
+      const link = `${baseUrl}/envelopes/${message.envelopeId}`;
+      const date = formatDay(message.locale, message.deletesAt, message.timeZone);
+      return {
+        subject: t("reminders.mail.deletionWarning.subject", { title: message.title, date }),
+        body: t(message.completed ? "reminders.mail.deletionWarning.completed" : "reminders.mail.deletionWarning.ended", { name: message.name, title: message.title, date, days: message.daysLeft, link }),
+        link,
+        action: "reminders.mail.action.envelope",
       };
     }
     case "declined": {
@@ -72,6 +103,16 @@ function wordsOf(message: DeliverableMessage, t: Translate, { baseUrl, retention
       const link = `${baseUrl}/password/reset/${message.token}`;
       return { subject: t("mail.passwordReset.subject"), body: t("mail.passwordReset.body", { name: message.name, link }), link, action: "notifications.action.passwordReset" };
     }
+    case "org_invite": {
+      const link = `${baseUrl}/invitations/${message.token}`;
+      const role = t(`organisations.role.${message.role}`);
+      return {
+        subject: t("organisations.mail.subject", { org: message.orgName }),
+        body: t("organisations.mail.body", { inviter: message.inviterName, org: message.orgName, role, email: message.to, link }),
+        link,
+        action: "organisations.mail.action",
+      };
+    }
     case "account_notice": {
       const link = `${baseUrl}/password/forgot`;
       const changed = message.notice === "password_changed";
@@ -83,6 +124,11 @@ function wordsOf(message: DeliverableMessage, t: Translate, { baseUrl, retention
       };
     }
   }
+}
+
+/** A calendar date for people ("20 February 2027"), in the envelope's time zone. */
+function formatDay(locale: Locale, iso: string, timeZone = "Europe/Oslo"): string {
+  return new Intl.DateTimeFormat(locale === "nb" ? "nb-NO" : "en-GB", { dateStyle: "long", timeZone }).format(new Date(iso));
 }
 
 /**

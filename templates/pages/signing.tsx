@@ -3,6 +3,7 @@ import { formatBytes, formatCount, type MessageKey, type Translate } from "../..
 import type { EnvelopeState, Recipient } from "../../src/domain/envelope";
 import { Button, Checkbox, CsrfField, ErrorSummary, TextArea, TextField } from "../components/form";
 import { Layout } from "../layout";
+import { Retention } from "../components/retention";
 import type { FieldErrors, Values, View } from "../view";
 
 type SignProps = {
@@ -102,7 +103,20 @@ export function SigningPage({ view, state, recipient, values = {}, errors = {}, 
 }
 
 /** Every end of the journey: signed, declined, cancelled, expired, not your turn, invalid link. */
-export function SignerMessagePage({ view, titleKey, bodyKey, downloadHref }: { view: View; titleKey: MessageKey; bodyKey: MessageKey; downloadHref?: string | undefined }) {
+export function SignerMessagePage({
+  view,
+  titleKey,
+  bodyKey,
+  downloadHref,
+  retention,
+}: {
+  view: View;
+  titleKey: MessageKey;
+  bodyKey: MessageKey;
+  downloadHref?: string | undefined;
+  /** For the signed copy: when it is deleted, so the signer knows how long they can download it. */
+  retention?: { until: string; timeZone: string } | undefined;
+}) {
   const { t } = view;
   return (
     <Layout view={view} title={t(titleKey)}>
@@ -111,6 +125,7 @@ export function SignerMessagePage({ view, titleKey, bodyKey, downloadHref }: { v
       </div>
       <p>{t(bodyKey)}</p>
       {downloadHref ? <p><a class="button button--primary" href={downloadHref} download>{t("sign.done.download")}</a></p> : null}
+      {retention ? <Retention view={view} until={retention.until} timeZone={retention.timeZone} /> : null}
     </Layout>
   );
 }

@@ -129,7 +129,7 @@ describe("key-encryption-key rotation", () => {
     const result = await handleScheduled(createScheduledController({ scheduledTime: Date.now() }), rotated);
     expect(result.keys).toEqual({ currentKekId: "k2", rewrapped: 2, remaining: 0, failed: 0 });
     const line = logs.mock.calls.map((c) => String(c[0])).find((l) => l.includes('"kek rotation"'));
-    // 2FA secrets share the KEKs: the operator's line counts them too (none enrolled here).
+    // 2FA and webhook secrets share the KEKs: the operator's line counts them too (none here).
     expect(JSON.parse(line!)).toEqual({
       msg: "kek rotation",
       currentKekId: "k2",
@@ -137,6 +137,7 @@ describe("key-encryption-key rotation", () => {
       remaining: 0,
       failed: 0,
       twoFactor: { rewrapped: 0, remaining: 0, failed: 0 },
+      webhooks: { rewrapped: 0, remaining: 0, failed: 0 },
     });
   });
 });
