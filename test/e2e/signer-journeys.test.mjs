@@ -196,3 +196,45 @@ test("a signer identifies with Norwegian BankID through the broker, signs, and t
   assert.match(text, /Eli Eid/);
   assert.doesNotMatch(text, /01017012345/, "the national identity number is never printed");
 });
+
+/**
+ * WCAG 1.4.10 (reflow) and 2.5.8 (target size): at 320 CSS pixels wide — a 1280 px window at
+ * 400 % zoom — the page scrolls only vertically, and every control is at least 24 × 24 px.
+ */
+async function reflowProblems(page) {
+  return page.evaluate(() => {
+    const problems = [];
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth > width + 1) problems.push(`page is ${document.documentElement.scrollWidth}px wide in a ${width}px viewport`);
+    for (const el of document.querySelectorAll("button, input:not([type=hidden]), select, textarea, summary, a.button")) {
+      const box = el.getBoundingClientRect();
+      if (box.width === 0 && box.height === 0) continue; // not rendered (e.g. inside a closed <details>)
+      // A radio or checkbox counts with its label, which is part of its target.
+      const label = el.id ? document.querySelector(`label[for="${el.id}"]`)?.getBoundingClientRect() : null;
+      const height = Math.max(box.height, label?.height ?? 0);
+      const wide = Math.max(box.width, label ? label.right - box.left : 0);
+      if (height < 24 || wide < 24) problems.push(`${el.tagName.toLowerCase()}#${el.id || el.name || el.textContent?.trim().slice(0, 20)} is ${Math.round(wide)}×${Math.round(height)}`);
+      if (box.right > width + 1) problems.push(`${el.tagName.toLowerCase()}#${el.id || el.name} sticks out to ${Math.round(box.right)}px`);
+    }
+    return problems;
+  });
+}
+
+test("at 320 px wide (400 % zoom) the signing pages reflow without sideways scrolling, with targets of at least 24 px", async () => {
+  const signer = { name: "Nina Narrow", email: uniqueEmail("narrow") };
+  await sendEnvelope(sender, "Narrow screen agreement", [signer], pdf);
+  const page = await openInvitation(browser, signer.email, { viewport: { width: 320, height: 640 } });
+  await page.getByRole("heading", { name: "Narrow screen agreement" }).waitFor();
+  const signingPage = page.url().split("?")[0];
+  assert.deepEqual(await reflowProblems(page), [], "signing page");
+  await shot(page, "journeys-320-signing");
+  // With errors shown, too: the error summary and messages must reflow as well.
+  await press(page.getByRole("button", { name: "Sign the document" }));
+  await page.getByRole("heading", { name: "There is a problem" }).waitFor();
+  assert.deepEqual(await reflowProblems(page), [], "signing page with errors");
+  // And in Norwegian, whose words are longer.
+  await page.goto(`${signingPage}?lang=nb`);
+  await page.getByRole("heading", { name: "Narrow screen agreement" }).waitFor();
+  assert.deepEqual(await reflowProblems(page), [], "signing page in Norwegian");
+  await page.context().close();
+});
