@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { limits } from "./envelope";
 import { DAY_MS, expiryDays } from "./limits";
+import { localTimeToUtc } from "./zoned-time";
 
 export const identificationMethods = ["email_link", "email_otp", "sms_otp", "eid"] as const;
 export const recipientRoles = ["signer", "cc"] as const;
@@ -183,26 +184,6 @@ export function endOfDay(date: string, timeZone: string): string | null {
   const [y, m, d] = date.split("-").map(Number) as [number, number, number];
   const startUtc = Date.UTC(y, m - 1, d);
   if (Number.isNaN(startUtc) || new Date(startUtc).getUTCDate() !== d || new Date(startUtc).getUTCMonth() !== m - 1) return null;
-  // Midnight of the next day in that zone, minus one millisecond. Two passes settle the offset across DST changes.
-  const nextMidnightUtc = startUtc + DAY_MS;
-  let guess = nextMidnightUtc;
-  for (let i = 0; i < 2; i++) guess = nextMidnightUtc - offsetMs(guess, timeZone);
-  return new Date(guess - 1).toISOString();
-}
-
-/** How far a time zone is ahead of UTC at an instant. */
-function offsetMs(instant: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "numeric",
-    minute: "numeric",
-    second: "numeric",
-  }).formatToParts(new Date(instant));
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const asUtc = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
-  return asUtc - Math.floor(instant / 1000) * 1000;
+  // Midnight of the next day in that zone, minus one millisecond.
+  return new Date(localTimeToUtc(y, m, d + 1, 0, timeZone) - 1).toISOString();
 }
