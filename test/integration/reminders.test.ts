@@ -10,36 +10,13 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { handleScheduled } from "../../src/jobs/scheduled";
 import { envelopeStub } from "../../src/services/envelope-stub";
 import { Client } from "../support/client";
+import { expectMailCount, post, type Mail } from "../support/time-travel";
 import { cancelEnvelope, createEnvelope, freshIp, mainOf, newSender, newSigner, sendEnvelope, timeline, type Signer } from "../support/flows";
-
-type Mail = { to: string; subject: string; text: string; link: string | null };
 
 afterEach(() => {
   vi.useRealTimers();
 });
 
-async function mailTo(addresses: string[]): Promise<Mail[]> {
-  const marks = addresses.map(() => "?").join(", ");
-  const rows = await env.DB.prepare(`SELECT to_address AS "to", subject, text, link FROM dev_outbox WHERE to_address IN (${marks}) ORDER BY created_at, rowid`)
-    .bind(...addresses)
-    .all<Mail>();
-  return rows.results;
-}
-
-/** Waits on real timers (a faked clock stands still) until `count` messages are there, then checks no more arrive. */
-async function expectMailCount(addresses: string[], count: number): Promise<Mail[]> {
-  for (let i = 0; i < 150 && (await mailTo(addresses)).length < count; i++) await new Promise((r) => setTimeout(r, 100));
-  await new Promise((r) => setTimeout(r, 400));
-  const mail = await mailTo(addresses);
-  expect(mail.map((m) => `${m.to}: ${m.subject}`)).toHaveLength(count);
-  return mail;
-}
-
-async function post(client: Client, path: string, action: string, fields: Record<string, string>) {
-  const { csrf } = await client.page(path);
-  const res = await client.post(action, fields, csrf);
-  expect(res.status, action).toBe(303);
-}
 
 /** A sent envelope with these signers (each with a language), cadence and expiry date. */
 async function sent(opts: { title: string; signers: (Signer & { locale: "en" | "nb" })[]; everyDays: number; expiresOn: string; order?: "parallel" | "sequential" }) {

@@ -13,9 +13,8 @@ import { formatDateTime } from "../../src/i18n";
 import { handleScheduled } from "../../src/jobs/scheduled";
 import { command, envelopeStub } from "../../src/services/envelope-stub";
 import { Client } from "../support/client";
+import { expectMailCount, mailTo, post, type Mail } from "../support/time-travel";
 import { createEnvelope, freshIp, newSender, newSigner, sendEnvelope } from "../support/flows";
-
-type Mail = { to: string; subject: string; text: string; link: string | null };
 
 const HOUR = 3600_000;
 const ctx = { ip: "203.0.113.9", userAgent: "TimeTravel/1.0" };
@@ -28,29 +27,6 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** Every message to these addresses, oldest first. */
-async function mailTo(addresses: string[]): Promise<Mail[]> {
-  const marks = addresses.map(() => "?").join(", ");
-  const rows = await env.DB.prepare(`SELECT to_address AS "to", subject, text, link FROM dev_outbox WHERE to_address IN (${marks}) ORDER BY created_at, rowid`)
-    .bind(...addresses)
-    .all<Mail>();
-  return rows.results;
-}
-
-/** Waits (on real timers: the faked clock stands still) until exactly `count` messages are there, and no more arrive. */
-async function expectMailCount(addresses: string[], count: number): Promise<Mail[]> {
-  for (let i = 0; i < 150 && (await mailTo(addresses)).length < count; i++) await new Promise((r) => setTimeout(r, 100));
-  await new Promise((r) => setTimeout(r, 400));
-  const mail = await mailTo(addresses);
-  expect(mail.map((m) => `${m.to}: ${m.subject}`)).toHaveLength(count);
-  return mail;
-}
-
-async function post(client: Client, path: string, action: string, fields: Record<string, string>) {
-  const { csrf } = await client.page(path);
-  const res = await client.post(action, fields, csrf);
-  expect(res.status, action).toBe(303);
-}
 
 describe("an envelope through time", () => {
   it("reminds, warns, completes, warns the sender and is deleted, each message once, in each person's language", async () => {
