@@ -9,6 +9,8 @@ import type { AccountMessage } from "../domain/messages";
 import { hashPassword, verifyPassword, DUMMY_HASH } from "../domain/password";
 import type { Locale } from "../i18n";
 import type { Db } from "../storage/db";
+import type { ClientInfo } from "./accounts";
+import { audit } from "./audit";
 import {
   applyEmailChange,
   consumeAccountToken,
@@ -112,7 +114,7 @@ export type ConfirmOutcome =
   | { ok: false; reason: "spent" | "taken" };
 
 /** Uses an email link once: marks the address verified, or moves the account to the new address. */
-export async function confirmEmail(db: Db, token: string, now = Date.now()): Promise<ConfirmOutcome> {
+export async function confirmEmail(db: Db, token: string, client: ClientInfo | null = null, now = Date.now()): Promise<ConfirmOutcome> {
   const at = new Date(now).toISOString();
   const link = await consumeAccountToken(db, hashToken(token), ["verify_email", "change_email"], at);
   if (!link) return { ok: false, reason: "spent" };
@@ -121,7 +123,9 @@ export async function confirmEmail(db: Db, token: string, now = Date.now()): Pro
     return { ok: true, userId: link.userId, kind: "verified" };
   }
   const changed = await applyEmailChange(db, link.userId, link.email, at);
-  return changed === "changed" ? { ok: true, userId: link.userId, kind: "changed" } : { ok: false, reason: "taken" };
+  if (changed === "taken") return { ok: false, reason: "taken" };
+  await audit(db, { userId: link.userId, orgId: link.orgId, action: "account.email.changed", target: { type: "user", id: link.userId }, client });
+  return { ok: true, userId: link.userId, kind: "changed" };
 }
 
 // ---------------------------------------------------------------------------

@@ -158,7 +158,7 @@ authRoutes.get("/email/verify", async (c) => {
 authRoutes.post("/email/verify", async (c) => {
   const token = stashedToken(c, EMAIL_LINK_COOKIE);
   if (!token) return linkSpent(c, "email", 404);
-  const outcome = await confirmEmail(database(c.env.DB), token);
+  const outcome = await confirmEmail(database(c.env.DB), token, clientInfo(c));
   deleteCookie(c, EMAIL_LINK_COOKIE, { path: "/", secure: true });
   if (!outcome.ok) return outcome.reason === "taken" ? linkSpent(c, "email", 409, "taken") : linkSpent(c, "email");
   const user = c.get("user");

@@ -29,7 +29,7 @@ import { database } from "../storage/db";
 import { InvitationPage, OrganisationPage } from "../../templates/pages/organisations";
 import type { FieldErrors, Values } from "../../templates/view";
 import type { AppEnv } from "./context";
-import { clientInfo, fieldErrors, stringFields, view } from "./helpers";
+import { clientInfo, fieldErrors, rateLimit, stringFields, view } from "./helpers";
 import { requireUser, setSessionCookie } from "./middleware/session";
 
 export const organisationRoutes = new Hono<AppEnv>();
@@ -101,6 +101,8 @@ organisationRoutes.post("/invite", async (c) => {
   const body = stringFields(await c.req.parseBody());
   const parsed = inviteSchema.safeParse(body);
   if (!parsed.success) return page(c, { values: body, errors: fieldErrors(parsed.error), status: 422 });
+  // Each invitation is an email to an address the inviter chose: limited per inviter, so an account cannot be used to spam.
+  await rateLimit(c, "invite-user", c.get("user")!.id);
   const outcome = await inviteMember({ db: database(c.env.DB), queue: c.env.NOTIFICATIONS }, c.get("user")!, parsed.data, clientInfo(c));
   if (!outcome.ok) {
     const key: MessageKey = outcome.reason === "already_member" ? "organisations.error.alreadyMember" : "organisations.error.personal";

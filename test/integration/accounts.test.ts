@@ -344,6 +344,10 @@ describe("change of email", () => {
     expect((await userRow(newEmail))!.email_verified_at).not.toBeNull();
     expect(await canLogIn(newEmail, PASSWORD)).toBe(true);
     expect(await canLogIn(email, PASSWORD)).toBe(false);
+    // The audit log records the request and the change, in that order, under the account.
+    const userId = (await userRow(newEmail))!.id;
+    const entries = await env.DB.prepare("SELECT action FROM audit_log WHERE target_id = ? AND action LIKE 'account.email.%' ORDER BY at, seq").bind(userId).all<{ action: string }>();
+    expect(entries.results.map((e) => e.action)).toEqual(["account.email.change_requested", "account.email.changed"]);
   });
 
   it("keeps the old address when the new one has meanwhile been taken by another account", async () => {

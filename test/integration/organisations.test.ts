@@ -87,6 +87,19 @@ describe("creating and joining an organisation", () => {
     expect(owner.status).toBe(422);
     expect(await owner.text()).toContain("Choose a role");
   });
+
+  it("sends at most 10 invitations a minute per inviter, then answers 429 with Retry-After and sends nothing", async () => {
+    const { client } = await newSender("Busy Inviter");
+    await createOrganisationAs(client, "Invites Galore");
+    const { csrf } = await client.page("/settings/organisation");
+    const invitee = (n: number) => `invitee-${n}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    for (let n = 1; n <= 10; n++) expect((await client.post("/settings/organisation/invite", { email: invitee(n), role: "user" }, csrf)).status).toBe(303);
+    const eleventh = invitee(11);
+    const limited = await client.post("/settings/organisation/invite", { email: eleventh, role: "user" }, csrf);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("Retry-After")).toBe("60");
+    expect(await env.DB.prepare("SELECT id FROM org_invitations WHERE email = ?").bind(eleventh).first()).toBeNull();
+  });
 });
 
 describe("what each role sees and may do", () => {
