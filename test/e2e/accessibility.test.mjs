@@ -7,15 +7,12 @@
 // stays exactly as it is.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PDFDocument, StandardFonts } from "pdf-lib";
-import { BASE_URL, launch, openInvitation as open, press, sendEnvelope, shot, tick, signUpSender, uniqueEmail } from "./browser.mjs";
+import { axeViolations as violations, BASE_URL, launch, openInvitation as open, press, sendEnvelope, shot, tick, signUpSender, uniqueEmail } from "./browser.mjs";
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-const WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 const work = mkdtempSync(path.join(tmpdir(), "pactly-e2e-a11y-"));
 let browser;
 
@@ -25,14 +22,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/** Runs axe on the page as it is now; returns one readable line per violation. */
-async function violations(page, state) {
-  await page.evaluate(axeSource);
-  // The frame holds a PDF (the browser's viewer, not our HTML): axe cannot and need not enter it.
-  const result = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags }, iframes: false }), WCAG);
-  return result.violations.map((v) => `${state} — ${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => `${n.target.join(" ")} :: ${n.failureSummary?.split("\n")[1]?.trim() ?? ""}`).join("\n    ")}`);
-}
 
 /** Audits the current page and fails with every violation found (not just the first). */
 async function audit(page, state) {

@@ -1,6 +1,7 @@
 // Shared helpers for the browser tests: Debian's Chromium through playwright-core.
 import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 
 export const BASE_URL = process.env.BASE_URL ?? "http://localhost:8787";
@@ -97,4 +98,19 @@ export async function press(locator) {
 export async function tick(locator) {
   await locator.press("Space");
   if (!(await locator.isChecked())) throw new Error("the checkbox did not tick");
+}
+
+const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+let axeSource;
+
+/**
+ * axe-core (WCAG 2.x A/AA, 2.2 AA) on the page as it is now; one readable line per
+ * violation. axe is evaluated through the DevTools protocol, so the strict nonce CSP
+ * stays exactly as it is. Frames are not entered (the PDF frame is the browser's viewer).
+ */
+export async function axeViolations(page, state) {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  await page.evaluate(axeSource);
+  const result = await page.evaluate((values) => window.axe.run(document, { runOnly: { type: "tag", values }, iframes: false }), WCAG_TAGS);
+  return result.violations.map((v) => `${state} — ${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => `${n.target.join(" ")} :: ${n.failureSummary?.split("\n")[1]?.trim() ?? ""}`).join("\n    ")}`);
 }

@@ -53,7 +53,8 @@ async function waitForHealth(timeoutMs = 90_000) {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     try {
-      const res = await fetch(`${baseUrl}/healthz`);
+      // A worker that accepts the connection but never answers must not hang the run.
+      const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(5_000) });
       if (res.ok) return;
     } catch {}
     await new Promise((r) => setTimeout(r, 500));
