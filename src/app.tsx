@@ -9,6 +9,7 @@ import { problem } from "./api/problem";
 import { DomainError } from "./domain/errors";
 import type { MessageKey } from "./i18n";
 import { accountRoutes } from "./web/account";
+import { goodbyeRoutes } from "./web/your-data";
 import { agreementRoutes } from "./web/agreements";
 import { apiDocsRoutes, apiKeyRoutes } from "./web/api-keys";
 import { webhookRoutes } from "./web/webhooks";
@@ -47,6 +48,7 @@ export function createApp(deps: { edgeFetch?: EdgeFetch } = {}) {
   app.use("*", session());
   app.route("/", authRoutes);
   app.route("/account", accountRoutes);
+  app.route("/goodbye", goodbyeRoutes);
   app.route("/envelopes", envelopeRoutes);
   app.route("/agreements", agreementRoutes);
   app.route("/", signingRoutes);

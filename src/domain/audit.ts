@@ -36,6 +36,7 @@ export const auditActions = [
   "envelope.deleted",
   "envelope.downloaded",
   "data.exported",
+  "account.deleted",
   "member.invited",
   "member.role_changed",
 ] as const;

@@ -131,7 +131,7 @@ export const passwordResetMessage = z.object({ ...accountBase, type: z.literal("
 export const accountNoticeMessage = z.object({
   ...accountBase,
   type: z.literal("account_notice"),
-  notice: z.enum(["password_changed", "email_change_requested"]),
+  notice: z.enum(["password_changed", "email_change_requested", "account_deleted"]),
   newEmail: z.email().optional(),
 });
 

@@ -12,6 +12,8 @@ import { remindersEn } from "./sections/reminders";
 import { webhooksEn } from "./sections/webhooks";
 import { auditEn } from "./sections/audit";
 import { organisationsEn } from "./sections/organisations";
+import { dataExportEn } from "./sections/data-export";
+import { yourDataEn } from "./sections/your-data";
 
 export const en = {
   "app.name": "Pactly",
@@ -556,4 +558,6 @@ export const en = {
   ...webhooksEn,
   ...auditEn,
   ...organisationsEn,
+  ...dataExportEn,
+  ...yourDataEn,
 } as const;

@@ -13,6 +13,8 @@ import { remindersNb } from "./sections/reminders";
 import { webhooksNb } from "./sections/webhooks";
 import { auditNb } from "./sections/audit";
 import { organisationsNb } from "./sections/organisations";
+import { dataExportNb } from "./sections/data-export";
+import { yourDataNb } from "./sections/your-data";
 
 export const nb: Record<keyof typeof en, string> = {
   "app.name": "Pactly",
@@ -557,4 +559,6 @@ export const nb: Record<keyof typeof en, string> = {
   ...webhooksNb,
   ...auditNb,
   ...organisationsNb,
+  ...dataExportNb,
+  ...yourDataNb,
 };

@@ -171,6 +171,11 @@ export async function sendPasswordChangedNotice(box: Mailbox, user: Recipient & 
   await send(box.queue, { ...accountMessageBase(user, user.email), type: "account_notice", notice: "password_changed" });
 }
 
+/** The last mail to the address of an account just deleted: it confirms the deletion to its owner. */
+export async function sendAccountDeletedNotice(box: Mailbox, user: Recipient & { email: string }): Promise<void> {
+  await send(box.queue, { ...accountMessageBase(user, user.email), type: "account_notice", notice: "account_deleted" });
+}
+
 // ---------------------------------------------------------------------------
 // change of email
 

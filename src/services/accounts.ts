@@ -150,6 +150,12 @@ export async function logIn(db: Db, email: string, password: string, client: Cli
   return { kind: "session", token: await startSession(db, user.id, user.personalOrgId, client), userId: user.id, orgId: user.personalOrgId };
 }
 
+/** Re-authentication with the password alone, before something sensitive (taking all one's data out). */
+export async function passwordMatches(db: Db, userId: string, password: string): Promise<boolean> {
+  const user = await findUserById(db, userId);
+  return (await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH)) && user !== null;
+}
+
 /** How long the second step of a login waits for the code. */
 export const LOGIN_CHALLENGE_MS = 5 * 60_000;
 

@@ -256,12 +256,17 @@ export async function completeLogin(deps: TwoFactorDeps, challengeToken: string,
 
 export type ReauthOutcome<T> = { ok: true; value: T } | { ok: false; field: "password" | "code"; message: MessageKey; retryAfterSeconds?: number };
 
-/** Password and a current code (or a recovery code). The password is checked first and a wrong one costs no code attempt. */
-async function reauthenticate(deps: TwoFactorDeps, userId: string, input: { password: string; code: string }): Promise<ReauthOutcome<null>> {
+/**
+ * Password and, when 2FA is on, a current code (or a recovery code). The password is
+ * checked first and a wrong one costs no code attempt.
+ */
+export async function reauthenticate(deps: TwoFactorDeps, userId: string, input: { password: string; code?: string | undefined }): Promise<ReauthOutcome<null>> {
   const user = await findUserById(deps.db, userId);
   if (!(await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH)) || !user) {
     return { ok: false, field: "password", message: "account.error.currentPasswordWrong" };
   }
+  if (!(await twoFactorEnabled(deps.db, userId))) return { ok: true, value: null };
+  if (!input.code) return { ok: false, field: "code", message: "twoFactor.error.code" };
   const outcome = await checkSecondFactor(deps, userId, input.code);
   if (outcome.ok) return { ok: true, value: null };
   return { ok: false, field: "code", ...codeProblem(outcome) };

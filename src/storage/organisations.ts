@@ -2,7 +2,7 @@
 import { and, asc, eq, gt, inArray, isNull } from "drizzle-orm";
 import type { Role } from "../domain/permissions";
 import type { Db } from "./db";
-import { apiKeys, envelopes, memberships, orgInvitations, orgSettings, organisations, sessions, users } from "./schema";
+import { apiKeys, envelopes, memberships, orgInvitations, orgSettings, organisations, sessions, users, webhookAttempts, webhookEndpoints } from "./schema";
 
 export type InvitationRow = typeof orgInvitations.$inferSelect;
 
@@ -79,8 +79,9 @@ export async function envelopesInFlight(db: Db, orgId: string): Promise<number> 
 }
 
 /**
- * Deletes the organisation's access: memberships, invitations, settings, API keys and
- * sessions. Ended envelopes keep their rows (and org id) until the retention sweep
+ * Deletes the organisation's access: memberships, invitations, settings, API keys,
+ * sessions and webhook endpoints (nobody is left to receive or answer for their
+ * deliveries). A personal workspace keeps its row. Ended envelopes keep their rows (and org id) until the retention sweep
  * deletes them on its usual schedule, so signers' copies are not cut short.
  */
 export async function deleteOrganisationRows(db: Db, orgId: string, at: string): Promise<void> {
@@ -89,6 +90,8 @@ export async function deleteOrganisationRows(db: Db, orgId: string, at: string):
     db.update(apiKeys).set({ revokedAt: at }).where(and(eq(apiKeys.orgId, orgId), isNull(apiKeys.revokedAt))),
     db.delete(orgInvitations).where(eq(orgInvitations.orgId, orgId)),
     db.delete(orgSettings).where(eq(orgSettings.orgId, orgId)),
+    db.delete(webhookAttempts).where(eq(webhookAttempts.orgId, orgId)),
+    db.delete(webhookEndpoints).where(eq(webhookEndpoints.orgId, orgId)),
     db.delete(memberships).where(eq(memberships.orgId, orgId)),
     db.delete(organisations).where(and(eq(organisations.id, orgId), eq(organisations.personal, false))),
   ]);

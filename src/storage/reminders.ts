@@ -5,7 +5,7 @@
  */
 import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import type { Db } from "./db";
-import { deletionWarnings, envelopes, recipients } from "./schema";
+import { deletionWarnings, envelopes, recipients, users } from "./schema";
 
 /**
  * How far back an overdue reminder or warning is still looked for. An alarm that did not fire
@@ -51,9 +51,12 @@ export async function dueForDeletionWarning(
     .select({ envelopeId: envelopes.id, orgId: envelopes.orgId, status: envelopes.status, endedAt: envelopes.endedAt })
     .from(envelopes)
     .leftJoin(deletionWarnings, eq(deletionWarnings.envelopeId, envelopes.id))
+    // A sender who deleted their account gets no more mail about what they sent.
+    .innerJoin(users, eq(users.id, envelopes.ownerId))
     .where(
       and(
         isNull(deletionWarnings.envelopeId),
+        isNull(users.deletedAt),
         or(
           and(eq(envelopes.status, "completed"), gt(envelopes.endedAt, input.completedBefore), lte(envelopes.endedAt, input.warnCompletedBefore)),
           and(inArray(envelopes.status, ["declined", "cancelled", "expired"]), gt(envelopes.endedAt, input.endedBefore), lte(envelopes.endedAt, input.warnEndedBefore)),

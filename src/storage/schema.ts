@@ -14,6 +14,8 @@ export const users = sqliteTable("users", {
   createdAt: text("created_at").notNull(),
   /** When the user proved they read mail at `email`; null until then (they may not send envelopes). */
   emailVerifiedAt: text("email_verified_at"),
+  /** When the person deleted their account; the row is then emptied of personal data (migration 0014). */
+  deletedAt: text("deleted_at"),
 }, (t) => [uniqueIndex("users_email").on(t.email)]);
 
 export const organisations = sqliteTable("organisations", {
@@ -84,6 +86,8 @@ export const envelopes = sqliteTable("envelopes", {
   index("envelopes_document").on(t.documentId),
   index("envelopes_owner_status_created").on(t.orgId, t.ownerId, t.status, t.createdAt, t.id),
   index("envelopes_owner_created").on(t.orgId, t.ownerId, t.createdAt, t.id),
+  /** Everything one person sent, across organisations (migration 0014). */
+  index("envelopes_owner").on(t.ownerId, t.orgId),
 ]);
 
 export const recipients = sqliteTable("recipients", {

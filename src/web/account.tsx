@@ -36,6 +36,7 @@ import {
 import type { AppEnv } from "./context";
 import { clientInfo, fieldErrors, rateLimit, stringFields, view } from "./helpers";
 import { clearSessionCookie, requireUser, setSessionCookie } from "./middleware/session";
+import { yourDataRoutes } from "./your-data";
 
 export const accountRoutes = new Hono<AppEnv>();
 
@@ -198,3 +199,6 @@ for (const purpose of ["disable", "regenerate"] as const) {
     return c.html(<RecoveryCodesPage view={view(c)} codes={outcome.value} justEnabled={false} />, 200, NO_STORE);
   });
 }
+
+// "Your data": the archive and deleting the account (src/web/your-data.tsx), behind the same requireUser.
+accountRoutes.route("/", yourDataRoutes);

@@ -114,6 +114,10 @@ function wordsOf(message: DeliverableMessage, t: Translate, { baseUrl, retention
       };
     }
     case "account_notice": {
+      // The last mail to an address whose account is gone: nothing to click.
+      if (message.notice === "account_deleted") {
+        return { subject: t("yourData.mail.deleted.subject"), body: t("yourData.mail.deleted.body", { name: message.name }), link: null, action: null };
+      }
       const link = `${baseUrl}/password/forgot`;
       const changed = message.notice === "password_changed";
       return {

@@ -74,6 +74,7 @@ export function AccountPage(props: {
       <ul class="account-actions">
         <li><a href="/account/password">{t("account.password.title")}</a></li>
         <li><a href="/account/email">{t("account.email.title")}</a></li>
+        <li><a href="/account/data">{t("yourData.title")}</a></li>
       </ul>
 
       <TwoFactorSection view={view} status={twoFactor} />

@@ -16,6 +16,8 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { PDFDocument, StandardFonts } from "pdf-lib";
 import { uploadRows } from "./upload.mjs";
+import { zipRows } from "./zip.mjs";
+import { printTable } from "./harness.mjs";
 
 if (!import.meta.dirname || typeof Headers.prototype.getSetCookie !== "function") {
   console.error(`bench: Node ${process.version} is too old; run it as \`npm run bench\` (Node 24 from the \`node\` devDependency)`);
@@ -533,16 +535,6 @@ const kb = (n) => (n < 10_240 ? `${n} B` : `${(n / 1024).toFixed(1)} KiB`);
 const mb = (n) => `${(n / 1024 / 1024).toFixed(2)} MiB`;
 const ms = (n) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;
 
-function printTable(rows) {
-  const header = ["Measure", "Value", "Notes"];
-  const cells = [header, ...rows.map((r) => r.map(String))];
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
-  const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
-  console.log(line(header));
-  console.log(`| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
-  for (const r of cells.slice(1)) console.log(line(r));
-}
-
 // ---------------------------------------------------------------------------------------
 
 async function main() {
@@ -639,6 +631,9 @@ async function main() {
   log("upload + encrypt of a 20 MB PDF in Node, beside raw WebCrypto AES-GCM");
   const uploadBenchRows = await uploadRows();
 
+  log("data export: streaming ZIP of 10 × 20 MB entries in Node");
+  const zipBenchRows = await zipRows();
+
   // ----- the table
   const list = bytesRow(flow.listPage);
   const signing = bytesRow(flow.signingPage);
@@ -687,6 +682,7 @@ async function main() {
     rows.push([`${label}, ${r.document.split(",")[0]}`, `${r.ms} ms, +${r.peakGrowthMB} MB peak`, `${r.document}; Node, fresh process under --max-old-space-size=128, peak RSS ${r.peakRssMB} MB (mostly Node itself)`]);
   }
   rows.push(...uploadBenchRows);
+  rows.push(...zipBenchRows);
   printTable(rows);
   log(`done in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 }

@@ -100,6 +100,12 @@ const matrix: Record<string, Rule> = {
   "POST /account/two-factor/disable": { who: "self", destructive: true },
   "GET /account/two-factor/recovery-codes": { who: "self" },
   "POST /account/two-factor/recovery-codes": { who: "self", destructive: true },
+  "GET /account/data": { who: "self" },
+  // Without the password it answers 422 and exports nothing; with it, only the caller's own data.
+  "POST /account/data/export": { who: "self" },
+  "GET /account/delete": { who: "self" },
+  "POST /account/delete": { who: "self", destructive: true },
+  "GET /goodbye": { who: "public" },
 
   "GET /envelopes": own,
   "POST /envelopes": own,
