@@ -18,6 +18,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { PDFDocument, PDFName, StandardFonts, concatTransformationMatrix, drawObject, popGraphicsState, pushGraphicsState } from "pdf-lib";
+import { readHwm, resetHwm, printTable } from "./harness.mjs";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const MB = 1024 * 1024;
@@ -26,24 +27,7 @@ const HEAP_LIMIT_MB = 128;
 const CASES = ["upload + encrypt", "inspectPdf only", "encryptDocumentParts only", "raw WebCrypto AES-GCM"];
 
 // ---------------------------------------------------------------------------
-// Peak memory, as in test/node/bench-seal.mjs: VmHWM, reset through clear_refs.
-
-function readHwm() {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
-    if (match) return Number(match[1]) * 1024;
-  } catch {}
-  return process.resourceUsage().maxRSS * 1024;
-}
-
-function resetHwm() {
-  try {
-    writeFileSync("/proc/self/clear_refs", "5");
-    return true;
-  } catch {
-    return false;
-  }
-}
+// Each case runs in a fresh process, its peak memory measured from a reset (harness.mjs).
 
 async function child() {
   const [, , , bundle, pdfFile, operation] = process.argv;
@@ -175,16 +159,6 @@ export async function uploadRows() {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function printTable(rows) {
-  const header = ["Measure", "Value", "Notes"];
-  const cells = [header, ...rows.map((r) => r.map(String))];
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
-  const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
-  console.log(line(header));
-  console.log(`| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
-  for (const r of cells.slice(1)) console.log(line(r));
 }
 
 if (process.argv[2] === "--child") await child();

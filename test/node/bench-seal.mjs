@@ -43,6 +43,7 @@ import {
 } from "pdf-lib";
 import { generateDevSealCert } from "../../src/cli/dev-seal-cert.mjs";
 import { bundleEntry } from "./build.mjs";
+import { readHwm, resetHwm } from "../bench/harness.mjs";
 
 const MB = 1024 * 1024;
 const HEAP_LIMIT_MB = 128;
@@ -53,26 +54,7 @@ const DOCUMENTS = [4, 517];
 const OPERATIONS = ["seal", "certificate", "certificate+seal", "pdf-lib load+save"];
 
 // ---------------------------------------------------------------------------
-// Peak memory: Linux keeps a high-water mark of the process's RSS (VmHWM) that
-// writing "5" to clear_refs resets. Elsewhere, fall back to getrusage's maxRSS
-// (never reset: growth is then only what exceeds the earlier peak).
-
-function readHwm() {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
-    if (match) return Number(match[1]) * 1024;
-  } catch {}
-  return process.resourceUsage().maxRSS * 1024;
-}
-
-function resetHwm() {
-  try {
-    writeFileSync("/proc/self/clear_refs", "5");
-    return true;
-  } catch {
-    return false;
-  }
-}
+// Each operation runs in a fresh process, its peak memory measured from a reset (test/bench/harness.mjs).
 
 async function child() {
   const [, , , bundle, pdfFile, keysFile, operation, pagesArg] = process.argv;
