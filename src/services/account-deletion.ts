@@ -8,7 +8,7 @@
  * the person can still log in and press the button again.
  */
 import { z } from "zod";
-import { planAccountDeletion, type DeletionPlan } from "../domain/account-deletion";
+import { planAccountDeletion, type DeletionPlan, type MembershipFact } from "../domain/account-deletion";
 import { DomainError } from "../domain/errors";
 import { retentionPolicy } from "../domain/retention";
 import type { Env } from "../env";
@@ -17,33 +17,37 @@ import { findUserById } from "../storage/accounts";
 import type { Db } from "../storage/db";
 import { deleteOrganisationRows } from "../storage/organisations";
 import { sendAccountDeletedNotice } from "./account-security";
-import type { ClientInfo, SessionUser } from "./accounts";
+import { currentPassword, type ClientInfo, type SessionUser } from "./accounts";
 import { audit } from "./audit";
 import { deleteDraft } from "./envelopes";
 import { reauthenticate, twoFactorDeps, type ReauthOutcome } from "./two-factor";
 
 export const deleteAccountSchema = z.object({
-  password: z.string({ error: "account.error.currentPassword" }).min(1, "account.error.currentPassword").max(256, "account.error.currentPasswordWrong"),
+  password: currentPassword,
   code: z.string().trim().max(40, "twoFactor.error.codeFormat").optional(),
   confirm: z.literal("yes", "yourData.error.confirm"),
 });
 
-export async function accountDeletionPlan(env: Env, db: Db, userId: string): Promise<DeletionPlan> {
+/** The plan and the memberships it was made from, read once. */
+async function planFor(env: Env, db: Db, userId: string): Promise<{ plan: DeletionPlan; memberships: MembershipFact[] }> {
   const [memberships, envelopes] = await Promise.all([membershipFacts(db, userId), ownedEnvelopeFacts(db, userId)]);
-  return planAccountDeletion({ memberships, envelopes, policy: retentionPolicy(env) });
+  return { plan: planAccountDeletion({ memberships, envelopes, policy: retentionPolicy(env) }), memberships };
+}
+
+export async function accountDeletionPlan(env: Env, db: Db, userId: string): Promise<DeletionPlan> {
+  return (await planFor(env, db, userId)).plan;
 }
 
 export type DeleteAccountOutcome = { ok: true } | { ok: false; reason: "blocked"; plan: DeletionPlan } | (Extract<ReauthOutcome<null>, { ok: false }> & { reason: "reauth" });
 
 export async function deleteAccount(env: Env, db: Db, user: SessionUser, input: z.infer<typeof deleteAccountSchema>, client: ClientInfo): Promise<DeleteAccountOutcome> {
-  const plan = await accountDeletionPlan(env, db, user.id);
+  const { plan, memberships } = await planFor(env, db, user.id);
   if (plan.blockers.length > 0) return { ok: false, reason: "blocked", plan };
   const checked = await reauthenticate(twoFactorDeps(env), user.id, input);
   if (!checked.ok) return { ...checked, reason: "reauth" };
   const account = await findUserById(db, user.id);
   if (!account) throw new DomainError("not_found", "No such user");
 
-  const memberships = await membershipFacts(db, user.id);
   for (const m of memberships) {
     await audit(db, { userId: user.id, orgId: m.orgId, action: "account.deleted", target: { type: "user", id: user.id }, client, details: { organisationDeleted: m.personal || plan.organisationsDeleted.some((o) => o.orgId === m.orgId) } });
   }

@@ -101,7 +101,8 @@ export const logInSchema = z.object({
   password: z.string({ error: "login.error.password" }).min(1, "login.error.password").max(256, "login.error.invalid"),
 });
 
-const currentPassword = z.string({ error: "account.error.currentPassword" }).min(1, "account.error.currentPassword").max(256, "account.error.currentPasswordWrong");
+/** The current password, asked again before a sensitive change (re-authentication). */
+export const currentPassword = z.string({ error: "account.error.currentPassword" }).min(1, "account.error.currentPassword").max(256, "account.error.currentPasswordWrong");
 
 export const changePasswordSchema = z.object({ currentPassword, newPassword: newPassword("account.error.newPassword") });
 

@@ -15,7 +15,6 @@ import { anyOrganisationRequiresTwoFactor } from "../storage/organisations";
 import { z } from "zod";
 import { hashToken, newId, bytesToBase64, base64ToBytes } from "../domain/encoding";
 import { DomainError } from "../domain/errors";
-import { DUMMY_HASH, verifyPassword } from "../domain/password";
 import {
   base32Decode,
   matchTotp,
@@ -28,7 +27,7 @@ import {
 } from "../domain/totp";
 import type { AttemptCounter } from "../envelope/attempt-counter";
 import type { MessageKey } from "../i18n";
-import { revokeOtherSessions, findUserById } from "../storage/accounts";
+import { revokeOtherSessions } from "../storage/accounts";
 import { database, type Db } from "../storage/db";
 import type { Env } from "../env";
 import { keyring } from "./keyring";
@@ -49,7 +48,7 @@ import {
   unusedRecoveryCodes,
   type TwoFactorRow,
 } from "../storage/two-factor";
-import { rotateSession, startSession, type ClientInfo, type SessionUser } from "./accounts";
+import { currentPassword, passwordMatches, rotateSession, startSession, type ClientInfo, type SessionUser } from "./accounts";
 import { audit, loginSucceeded } from "./audit";
 
 export type TwoFactorDeps = {
@@ -81,7 +80,7 @@ export const secondFactorSchema = z.object({
 });
 
 export const reauthSchema = secondFactorSchema.extend({
-  password: z.string({ error: "account.error.currentPassword" }).min(1, "account.error.currentPassword").max(256, "account.error.currentPasswordWrong"),
+  password: currentPassword,
 });
 
 // ---------------------------------------------------------------------------
@@ -261,10 +260,7 @@ export type ReauthOutcome<T> = { ok: true; value: T } | { ok: false; field: "pas
  * checked first and a wrong one costs no code attempt.
  */
 export async function reauthenticate(deps: TwoFactorDeps, userId: string, input: { password: string; code?: string | undefined }): Promise<ReauthOutcome<null>> {
-  const user = await findUserById(deps.db, userId);
-  if (!(await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH)) || !user) {
-    return { ok: false, field: "password", message: "account.error.currentPasswordWrong" };
-  }
+  if (!(await passwordMatches(deps.db, userId, input.password))) return { ok: false, field: "password", message: "account.error.currentPasswordWrong" };
   if (!(await twoFactorEnabled(deps.db, userId))) return { ok: true, value: null };
   if (!input.code) return { ok: false, field: "code", message: "twoFactor.error.code" };
   const outcome = await checkSecondFactor(deps, userId, input.code);

@@ -18,7 +18,6 @@ import {
   TwoFactorReauthPage,
   TwoFactorSetupPage,
   type AccountNotice,
-  type CodeKind,
 } from "../../templates/pages/account";
 import { groupSecret } from "../domain/totp";
 import { qrCode } from "../domain/qr";
@@ -34,7 +33,7 @@ import {
   twoFactorStatus,
 } from "../services/two-factor";
 import type { AppEnv } from "./context";
-import { clientInfo, fieldErrors, rateLimit, stringFields, view } from "./helpers";
+import { clientInfo, codeKind, fieldErrors, rateLimit, signedIn, stringFields, view } from "./helpers";
 import { clearSessionCookie, requireUser, setSessionCookie } from "./middleware/session";
 import { yourDataRoutes } from "./your-data";
 
@@ -42,11 +41,6 @@ export const accountRoutes = new Hono<AppEnv>();
 
 accountRoutes.use("*", requireUser());
 
-/** Every route below runs after requireUser. */
-function signedIn(user: SessionUser | null): SessionUser {
-  if (!user) throw new DomainError("unauthenticated");
-  return user;
-}
 
 const notices: readonly AccountNotice[] = ["password", "email-sent", "email-changed", "verified", "verification-sent", "revoked", "revoked-others", "2fa-on", "2fa-off"];
 
@@ -140,7 +134,6 @@ accountRoutes.post("/sessions/revoke-others", async (c) => {
 /** Pages that show a secret or recovery codes are never stored by the browser or a proxy. */
 const NO_STORE = { "Cache-Control": "no-store" };
 
-const codeKind = (value: string | undefined): CodeKind => (value === "recovery" ? "recovery" : "totp");
 
 accountRoutes.post("/two-factor/setup", async (c) => {
   const user = signedIn(c.get("user"));

@@ -14,7 +14,7 @@ import { audit } from "../services/audit";
 import { HomePage, LogInPage, LoginCodePage, SignUpPage } from "../../templates/pages/auth";
 import { ConfirmEmailPage, ForgotPasswordPage, ForgotPasswordSentPage, LinkSpentPage, ResetPasswordPage } from "../../templates/pages/account";
 import type { AppEnv } from "./context";
-import { clientInfo, fieldErrors, rateLimit, stringFields, view } from "./helpers";
+import { clientInfo, codeKind, fieldErrors, rateLimit, stringFields, view } from "./helpers";
 import { clearLoginChallengeCookie, clearSessionCookie, loginChallengeToken, setLoginChallengeCookie, setSessionCookie } from "./middleware/session";
 import { codeProblem, completeLogin, pendingLogin, requiresTwoFactor, secondFactorSchema, twoFactorDeps } from "../services/two-factor";
 
@@ -79,7 +79,7 @@ authRoutes.post("/login", async (c) => {
 authRoutes.get("/login/two-factor", async (c) => {
   const token = loginChallengeToken(c);
   if (!token || !(await pendingLogin(database(c.env.DB), token))) return loginExpired(c);
-  return c.html(<LoginCodePage view={view(c)} kind={c.req.query("kind") === "recovery" ? "recovery" : "totp"} />);
+  return c.html(<LoginCodePage view={view(c)} kind={codeKind(c.req.query("kind"))} />);
 });
 
 authRoutes.post("/login/two-factor", async (c) => {
@@ -88,7 +88,7 @@ authRoutes.post("/login/two-factor", async (c) => {
   const token = loginChallengeToken(c);
   if (!token) return loginExpired(c);
   const values = stringFields(await c.req.parseBody());
-  const kind = values.kind === "recovery" ? "recovery" : "totp";
+  const kind = codeKind(values.kind);
   const parsed = secondFactorSchema.safeParse(values);
   if (!parsed.success) return c.html(<LoginCodePage view={view(c)} kind={kind} errors={fieldErrors(parsed.error)} />, 422);
   const outcome = await completeLogin(twoFactorDeps(c.env), token, parsed.data.code, clientInfo(c));

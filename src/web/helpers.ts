@@ -4,6 +4,8 @@ import { isMessageKey } from "../i18n";
 import type { FieldErrors, View } from "../../templates/view";
 import { DomainError } from "../domain/errors";
 import type { AppEnv } from "./context";
+import type { SessionUser } from "../services/accounts";
+import type { CodeKind } from "../../templates/pages/account";
 
 export function view(c: Context<AppEnv>): View {
   const user = c.get("user");
@@ -54,4 +56,15 @@ export function stringFields(body: Record<string, unknown>): Record<string, stri
 export async function rateLimit(c: Context<AppEnv>, scope: string, subject: string, limiter: "AUTH_LIMITER" | "LINK_LIMITER" = "AUTH_LIMITER"): Promise<void> {
   const { success } = await c.env[limiter].limit({ key: `${scope}:${subject}` });
   if (!success) throw new DomainError("rate_limited", "Too many attempts", { retryAfter: 60 });
+}
+
+/** The signed-in user of a route that runs after requireUser. */
+export function signedIn(user: SessionUser | null): SessionUser {
+  if (!user) throw new DomainError("unauthenticated");
+  return user;
+}
+
+/** Which second factor a form or link asks for: a recovery code, or else an app code. */
+export function codeKind(value: string | undefined): CodeKind {
+  return value === "recovery" ? "recovery" : "totp";
 }

@@ -8,28 +8,21 @@ import { z } from "zod";
 import { AccountDeletedPage, DeleteAccountPage, YourDataPage } from "../../templates/pages/your-data";
 import type { CodeKind } from "../../templates/pages/account";
 import type { FieldErrors } from "../../templates/view";
-import { DomainError } from "../domain/errors";
 import { accountDeletionPlan, deleteAccount, deleteAccountSchema } from "../services/account-deletion";
-import { passwordMatches, type SessionUser } from "../services/accounts";
+import { currentPassword, passwordMatches, type SessionUser } from "../services/accounts";
 import { audit } from "../services/audit";
 import { accountArchive } from "../services/data-export";
 import { database } from "../storage/db";
 import { twoFactorEnabled } from "../storage/two-factor";
 import type { AppEnv } from "./context";
-import { clientInfo, fieldErrors, rateLimit, stringFields, view } from "./helpers";
+import { clientInfo, codeKind, fieldErrors, rateLimit, signedIn, stringFields, view } from "./helpers";
 import { clearSessionCookie } from "./middleware/session";
 
 /** Mounted under /account, after its requireUser. */
 export const yourDataRoutes = new Hono<AppEnv>();
 
-function signedIn(user: SessionUser | null): SessionUser {
-  if (!user) throw new DomainError("unauthenticated");
-  return user;
-}
 
-const exportSchema = z.object({
-  password: z.string({ error: "account.error.currentPassword" }).min(1, "account.error.currentPassword").max(256, "account.error.currentPasswordWrong"),
-});
+const exportSchema = z.object({ password: currentPassword });
 
 yourDataRoutes.get("/data", (c) => c.html(<YourDataPage view={view(c)} />));
 
@@ -56,7 +49,6 @@ yourDataRoutes.post("/data/export", async (c) => {
   });
 });
 
-const codeKind = (value: string | undefined): CodeKind => (value === "recovery" ? "recovery" : "totp");
 
 async function deletePage(c: Context<AppEnv>, user: SessionUser, kind: CodeKind, errors?: FieldErrors, status: 200 | 409 | 422 | 429 = 200, headers?: Record<string, string>) {
   const db = database(c.env.DB);
