@@ -1,4 +1,5 @@
-// What the benches share: peak-memory measurement of a fresh process and the table they print.
+// What the benches share: fresh processes, their peak memory, medians, and the table they print.
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 
 // Peak memory: Linux keeps a high-water mark of the process's RSS (VmHWM) that writing
@@ -33,4 +34,20 @@ export function printTable(rows) {
   console.log(line(header));
   console.log(`| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
   for (const r of cells.slice(1)) console.log(line(r));
+}
+
+/** Runs `node <args>` `times` times, each a fresh process, and parses the JSON each prints. */
+export function freshRuns(args, times, label) {
+  const runs = [];
+  for (let i = 0; i < times; i++) {
+    const result = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+    if (result.status !== 0) throw new Error(`${label} failed:\n${result.stderr}`);
+    runs.push(JSON.parse(result.stdout));
+  }
+  return runs;
+}
+
+/** The median of one numeric field over runs. */
+export function medianOf(runs, key) {
+  return runs.map((r) => r[key]).sort((a, b) => a - b)[Math.floor(runs.length / 2)];
 }

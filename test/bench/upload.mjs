@@ -11,14 +11,13 @@
 // after `await file.arrayBuffer()`), also given as a multiple of the file's size.
 //
 //   node test/bench/upload.mjs [--json]      (test/bench/run.mjs prints these rows too)
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { PDFDocument, PDFName, StandardFonts, concatTransformationMatrix, drawObject, popGraphicsState, pushGraphicsState } from "pdf-lib";
-import { readHwm, resetHwm, printTable } from "./harness.mjs";
+import { freshRuns, medianOf, printTable, readHwm, resetHwm } from "./harness.mjs";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const MB = 1024 * 1024;
@@ -124,15 +123,9 @@ async function bundle(outfile) {
 }
 
 function measure(bundleFile, pdfFile, operation) {
-  const runs = [];
-  for (let i = 0; i < RUNS; i++) {
-    const args = [`--max-old-space-size=${HEAP_LIMIT_MB}`, "--expose-gc", import.meta.filename, "--child", bundleFile, pdfFile, operation];
-    const result = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 16 * MB });
-    if (result.status !== 0) throw new Error(`${operation} failed:\n${result.stderr}`);
-    runs.push(JSON.parse(result.stdout));
-  }
-  const median = (key) => runs.map((r) => r[key]).sort((a, b) => a - b)[Math.floor(runs.length / 2)];
-  return { ms: median("ms"), peakGrowth: median("peakGrowth"), peakRss: median("peakRss"), result: runs[0].result, all: runs.map((r) => Math.round(r.ms)) };
+  const args = [`--max-old-space-size=${HEAP_LIMIT_MB}`, "--expose-gc", import.meta.filename, "--child", bundleFile, pdfFile, operation];
+  const runs = freshRuns(args, RUNS, operation);
+  return { ms: medianOf(runs, "ms"), peakGrowth: medianOf(runs, "peakGrowth"), peakRss: medianOf(runs, "peakRss"), result: runs[0].result, all: runs.map((r) => Math.round(r.ms)) };
 }
 
 /** Rows for test/bench/run.mjs's table: [Measure, Value, Notes]. */

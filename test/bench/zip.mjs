@@ -10,13 +10,12 @@
 // with the peak RSS counter reset just before it, as in upload.mjs.
 //
 //   node test/bench/zip.mjs [--json]      (test/bench/run.mjs prints these rows too)
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
-import { readHwm, resetHwm, printTable } from "./harness.mjs";
+import { freshRuns, medianOf, printTable, readHwm, resetHwm } from "./harness.mjs";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const MB = 1024 * 1024;
@@ -105,14 +104,9 @@ async function bundle(outfile) {
 }
 
 function measure(bundleFile, operation) {
-  const runs = [];
-  for (let i = 0; i < RUNS; i++) {
-    const args = [`--max-old-space-size=${HEAP_LIMIT_MB}`, "--expose-gc", import.meta.filename, "--child", bundleFile, operation];
-    const result = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 16 * MB });
-    if (result.status !== 0) throw new Error(`zip bench (${operation}) failed:\n${result.stderr}`);
-    runs.push(JSON.parse(result.stdout));
-  }
-  const median = (key) => runs.map((r) => r[key]).sort((a, b) => a - b)[Math.floor(runs.length / 2)];
+  const args = [`--max-old-space-size=${HEAP_LIMIT_MB}`, "--expose-gc", import.meta.filename, "--child", bundleFile, operation];
+  const runs = freshRuns(args, RUNS, `zip bench (${operation})`);
+  const median = (key) => medianOf(runs, key);
   return { ms: median("ms"), workMs: median("workMs"), alive: Math.max(...runs.map((r) => r.alive)), peakGrowth: median("peakGrowth"), peakRss: median("peakRss"), out: runs[0].out, all: runs.map((r) => Math.round(r.workMs)) };
 }
 
