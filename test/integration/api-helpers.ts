@@ -25,6 +25,14 @@ export async function createKeyOnPage(client: Client, name = "Integration", scop
   return { key, html };
 }
 
+/**
+ * The secret part of a key (`pk_<env>_<visible>_<secret>`): everything after the third
+ * "_". The secret is base64url and may itself hold "_", so it is not the last piece.
+ */
+export function keySecret(key: string): string {
+  return key.split("_").slice(3).join("_");
+}
+
 export type Api = {
   key: string;
   ip: string;
