@@ -9,8 +9,8 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { handleScheduled } from "../../src/jobs/scheduled";
 import { envelopeStub } from "../../src/services/envelope-stub";
-import { Client } from "../support/client";
-import { expectMailCount, post, type Mail } from "../support/time-travel";
+import { Client, logIn } from "../support/client";
+import { expectMailCount, faked, FAKED_YEAR, post, type Mail } from "../support/time-travel";
 import { cancelEnvelope, createEnvelope, freshIp, mainOf, newSender, newSigner, sendEnvelope, timeline, type Signer } from "../support/flows";
 
 afterEach(() => {
@@ -41,23 +41,23 @@ async function cron(iso: string) {
 describe("the daily cron as the safety net", () => {
   it("sends a reminder whose alarm did not fire, once", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(new Date("2026-12-07T09:00:00.000Z"));
+    vi.setSystemTime(new Date(faked("2026-12-07T09:00:00.000Z")));
     const signer = { ...newSigner("Rita Reminder"), locale: "en" as const };
-    const { id, stub, sender, path } = await sent({ title: "Missed reminder", signers: [signer], everyDays: 2, expiresOn: "2026-12-31" });
+    const { id, stub, sender, path } = await sent({ title: "Missed reminder", signers: [signer], everyDays: 2, expiresOn: faked("2026-12-31") });
     await expectMailCount([signer.email], 1);
     await loseAlarm(id);
 
     // Due on 9 December at 09:00 UTC; the alarm is gone. The next morning's cron sends it.
-    expect((await cron("2026-12-09T03:17:00.000Z")).remindersChecked).toBe(0);
+    expect((await cron(faked("2026-12-09T03:17:00.000Z"))).remindersChecked).toBe(0);
     await expectMailCount([signer.email], 1);
-    expect((await cron("2026-12-10T03:17:00.000Z")).remindersChecked).toBe(1);
+    expect((await cron(faked("2026-12-10T03:17:00.000Z"))).remindersChecked).toBe(1);
     const mail = await expectMailCount([signer.email], 2);
     expect(mail[1]!.subject).toBe("Reminder: Sara Sender asks you to sign “Missed reminder”");
     expect(mail[1]!.link).toMatch(/\/s\/[A-Za-z0-9_-]{22,64}$/);
     expect(mail[1]!.link).not.toBe(mail[0]!.link);
 
     // Again the same day, and the alarm too: nothing more.
-    await cron("2026-12-10T05:00:00.000Z");
+    await cron(faked("2026-12-10T05:00:00.000Z"));
     await runDurableObjectAlarm(stub);
     await expectMailCount([signer.email], 2);
     const events = await stub.getEvents();
@@ -65,33 +65,34 @@ describe("the daily cron as the safety net", () => {
     expect(events.filter((e) => e.type === "invitation_queued" && e.data.reminder === true)).toHaveLength(1);
 
     // The object rescheduled itself: the next one is two days later, at 09:00 in Oslo.
-    vi.setSystemTime(new Date("2026-12-12T08:00:00.000Z"));
+    vi.setSystemTime(new Date(faked("2026-12-12T08:00:00.000Z")));
     await runDurableObjectAlarm(stub);
     await expectMailCount([signer.email], 3);
-    vi.useRealTimers();
+    // Five days on, the sender's session has ended (8 hours idle): they log in again and see the reminder.
+    await logIn(sender.client, sender.email);
     expect(await timeline(sender.client, path)).toContain("Reminder requested");
   });
 
   it("sends a missed expiry warning once, never a reminder when the cadence is 0, and shows the expired page afterwards", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(new Date("2026-12-06T09:00:00.000Z"));
+    vi.setSystemTime(new Date(faked("2026-12-06T09:00:00.000Z")));
     const signer = { ...newSigner("Kari Utløp"), locale: "nb" as const };
     // Out for less than five days: the warning is one day before, at 09:00 in Oslo on 8 December.
-    const { id, stub } = await sent({ title: "Kort frist", signers: [signer], everyDays: 0, expiresOn: "2026-12-09" });
+    const { id, stub } = await sent({ title: "Kort frist", signers: [signer], everyDays: 0, expiresOn: faked("2026-12-09") });
     const [invitation] = await expectMailCount([signer.email], 1);
     await loseAlarm(id);
 
-    expect((await cron("2026-12-08T03:17:00.000Z")).remindersChecked).toBe(1); // asked, but nothing is due yet
+    expect((await cron(faked("2026-12-08T03:17:00.000Z"))).remindersChecked).toBe(1); // asked, but nothing is due yet
     await expectMailCount([signer.email], 1);
-    await cron("2026-12-09T03:17:00.000Z");
+    await cron(faked("2026-12-09T03:17:00.000Z"));
     const mail = await expectMailCount([signer.email], 2);
-    expect(mail[1]!.subject).toMatch(/^Signeringen av «Kort frist» slutter 9\. des\. 2026/);
+    expect(mail[1]!.subject).toMatch(new RegExp(`^Signeringen av «Kort frist» slutter 9\\. des\\. ${FAKED_YEAR}\\b`));
     expect(mail[1]!.text).toContain("etter det virker ikke lenken lenger");
-    await cron("2026-12-09T12:00:00.000Z");
+    await cron(faked("2026-12-09T12:00:00.000Z"));
     await expectMailCount([signer.email], 2);
 
     // The day after the expiry the cron expires it (its alarm is lost too); every link shows the expired page.
-    expect((await cron("2026-12-10T03:17:00.000Z")).expired).toBe(1);
+    expect((await cron(faked("2026-12-10T03:17:00.000Z"))).expired).toBe(1);
     expect((await stub.getState())!.status).toBe("expired");
     for (const link of [invitation!.link!, mail[1]!.link!]) {
       const signerClient = new Client(freshIp());
@@ -100,7 +101,7 @@ describe("the daily cron as the safety net", () => {
       expect(res.status).toBe(410);
       expect(mainOf(await res.text())).toContain("Denne signeringslenken");
     }
-    await cron("2026-12-12T03:17:00.000Z");
+    await cron(faked("2026-12-12T03:17:00.000Z"));
     await expectMailCount([signer.email], 2);
   });
 });

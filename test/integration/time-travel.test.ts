@@ -13,7 +13,7 @@ import { formatDateTime } from "../../src/i18n";
 import { handleScheduled } from "../../src/jobs/scheduled";
 import { command, envelopeStub } from "../../src/services/envelope-stub";
 import { Client } from "../support/client";
-import { expectMailCount, mailTo, post, type Mail } from "../support/time-travel";
+import { expectMailCount, faked, mailTo, post, type Mail } from "../support/time-travel";
 import { createEnvelope, freshIp, newSender, newSigner, sendEnvelope } from "../support/flows";
 
 const HOUR = 3600_000;
@@ -31,8 +31,8 @@ afterEach(() => {
 describe("an envelope through time", () => {
   it("reminds, warns, completes, warns the sender and is deleted, each message once, in each person's language", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
-    // Monday 7 December 2026, 10:00 in Oslo (UTC+1 all winter).
-    travelTo("2026-12-07T09:00:00.000Z");
+    // 7 December, 10:00 in Oslo (UTC+1 all winter), on the faked calendar (see FAKED_YEAR).
+    travelTo(faked("2026-12-07T09:00:00.000Z"));
     const sender = await newSender("Sara Sender");
     const kari = newSigner("Kari Nordmann");
     const ola = newSigner("Ola English");
@@ -42,10 +42,10 @@ describe("an envelope through time", () => {
     await post(sender.client, path, `${path}/recipients`, { name: kari.name, email: kari.email, role: "signer", method: "email_link", locale: "nb" });
     await post(sender.client, path, `${path}/recipients`, { name: ola.name, email: ola.email, role: "signer", method: "email_link", locale: "en" });
     // Signing ends at the end of Monday 14 December in Oslo.
-    await sendEnvelope(sender.client, path, "2026-12-14");
+    await sendEnvelope(sender.client, path, faked("2026-12-14"));
     const stub = envelopeStub(env, id);
     const state = (await stub.getState())!;
-    expect(state.expiresAt).toBe("2026-12-14T22:59:59.999Z");
+    expect(state.expiresAt).toBe(faked("2026-12-14T22:59:59.999Z"));
     const idOf = (email: string) => state.recipients.find((r) => r.email === email)!.id;
     const people = [kari.email, ola.email];
 
@@ -54,29 +54,29 @@ describe("an envelope through time", () => {
     expect(mail.find((m) => m.to === ola.email)!.subject).toBe(`Sara Sender asks you to sign “${title}”`);
 
     // Day 1: Ola signs. Nothing else is due.
-    travelTo("2026-12-08T09:00:00.000Z");
+    travelTo(faked("2026-12-08T09:00:00.000Z"));
     await command(stub.sign({ recipientId: idOf(ola.email), typedName: ola.name, context: ctx }));
     await runDurableObjectAlarm(stub);
     await expectMailCount(people, 2);
 
     // Day 2, a minute early: nothing. On time: Kari alone is reminded, in Norwegian, with a fresh link.
-    travelTo("2026-12-09T08:59:00.000Z");
+    travelTo(faked("2026-12-09T08:59:00.000Z"));
     await runDurableObjectAlarm(stub);
     await expectMailCount(people, 2);
-    travelTo("2026-12-09T09:00:00.000Z");
+    travelTo(faked("2026-12-09T09:00:00.000Z"));
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     mail = await expectMailCount(people, 3);
     expect(mail[2]).toMatchObject({ to: kari.email, subject: `Påminnelse: Sara Sender ber deg signere «${title}»` });
     expect(mail[2]!.link).not.toBe(mail.find((m) => m.to === kari.email)!.link);
 
     // Day 4: the second reminder.
-    travelTo("2026-12-11T09:00:00.000Z");
+    travelTo(faked("2026-12-11T09:00:00.000Z"));
     await runDurableObjectAlarm(stub);
     mail = await expectMailCount(people, 4);
     expect(mail[3]).toMatchObject({ to: kari.email, subject: `Påminnelse: Sara Sender ber deg signere «${title}»` });
 
-    // Saturday 12 December, 09:00 in Oslo, two days before the expiry: the warning, to Kari only.
-    travelTo("2026-12-12T08:00:00.000Z");
+    // 12 December, 09:00 in Oslo, two days before the expiry: the warning, to Kari only.
+    travelTo(faked("2026-12-12T08:00:00.000Z"));
     await runDurableObjectAlarm(stub);
     mail = await expectMailCount(people, 5);
     const ends = formatDateTime("nb", state.expiresAt!, "Europe/Oslo");
@@ -87,7 +87,7 @@ describe("an envelope through time", () => {
     await expectMailCount(people, 5);
 
     // Day 6: Kari signs through the warning's link before her next reminder; the envelope completes.
-    travelTo("2026-12-13T10:00:00.000Z");
+    travelTo(faked("2026-12-13T10:00:00.000Z"));
     const karisClient = new Client(freshIp());
     const opened = await karisClient.get(new URL(mail[4]!.link!).pathname);
     expect(opened.status).toBe(303);
@@ -99,20 +99,20 @@ describe("an envelope through time", () => {
     const kariDone = completed.find((m) => m.to === kari.email)!;
     const olaDone = completed.find((m) => m.to === ola.email)!;
     expect(kariDone.subject).toBe(`«${title}» er signert av alle`);
-    expect(kariDone.text).toContain("Du kan laste ned den signerte PDF-en til 13. mars 2027 (90 dager etter fullføringen). Deretter slettes den, og 30 dager senere kan den heller ikke leses fra sikkerhetskopier.");
+    expect(kariDone.text).toContain(faked("Du kan laste ned den signerte PDF-en til 13. mars 2027 (90 dager etter fullføringen). Deretter slettes den, og 30 dager senere kan den heller ikke leses fra sikkerhetskopier."));
     expect(olaDone.subject).toBe(`“${title}” is signed by everyone`);
-    expect(olaDone.text).toContain("You can download the signed PDF until 13 March 2027 (90 days after completion). Then it is deleted, and 30 days later it cannot be read from backups either.");
+    expect(olaDone.text).toContain(faked("You can download the signed PDF until 13 March 2027 (90 days after completion). Then it is deleted, and 30 days later it cannot be read from backups either."));
     const done = (await stub.getState())!;
     expect(done.status).toBe("completed");
-    expect(done.endedAt).toBe("2026-12-13T10:00:00.000Z");
+    expect(done.endedAt).toBe(faked("2026-12-13T10:00:00.000Z"));
 
     // The expiry day comes: no reminder for anyone who has signed.
-    travelTo("2026-12-14T08:00:00.000Z");
+    travelTo(faked("2026-12-14T08:00:00.000Z"));
     await runDurableObjectAlarm(stub);
     await expectMailCount(people, 7);
 
-    // Deleted 90 days after completion: 13 March 2027, 10:00 UTC. Eight days before, no warning; seven days before, one.
-    const deletesAt = Date.parse("2027-03-13T10:00:00.000Z");
+    // Deleted 90 days after completion: 13 March of the next year, 10:00 UTC. Eight days before, no warning; seven days before, one.
+    const deletesAt = Date.parse(faked("2027-03-13T10:00:00.000Z"));
     const cron = async (at: number) => {
       travelTo(new Date(at).toISOString());
       return handleScheduled(createScheduledController({ scheduledTime: at }), env);
@@ -124,10 +124,10 @@ describe("an envelope through time", () => {
     expect((await cron(deletesAt - 6 * DAY_MS)).deletionWarnings).toBe(0);
     await new Promise((r) => setTimeout(r, 400));
     const warnings = await senderMail();
-    expect(warnings.map((m) => m.subject)).toEqual([`“${title}” will be deleted on 13 March 2027`]);
+    expect(warnings.map((m) => m.subject)).toEqual([faked(`“${title}” will be deleted on 13 March 2027`)]);
     expect(warnings[0]!.text).toContain("in 7 days");
     expect(warnings[0]!.link).toBe(`http://localhost:8787${path}`);
-    expect((await env.DB.prepare("SELECT deletes_at FROM deletion_warnings WHERE envelope_id = ?").bind(id).first())!).toEqual({ deletes_at: "2027-03-13T10:00:00.000Z" });
+    expect((await env.DB.prepare("SELECT deletes_at FROM deletion_warnings WHERE envelope_id = ?").bind(id).first())!).toEqual({ deletes_at: faked("2027-03-13T10:00:00.000Z") });
     // Everyone else's mail is unchanged, and the envelope is still there.
     await expectMailCount(people, 7);
     expect((await stub.getState())!.status).toBe("completed");

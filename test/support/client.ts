@@ -70,6 +70,13 @@ export function uniqueEmail(prefix = "user"): string {
   return `${prefix}-${Date.now().toString(36)}-${counter}@example.com`;
 }
 
+/** Logs in with the password every test account has, as a person coming back would. */
+export async function logIn(client: Client, email: string): Promise<void> {
+  const { csrf } = await client.page("/login");
+  const res = await client.post("/login", { email, password: "correct horse battery staple" }, csrf);
+  if (res.status !== 303) throw new Error(`login failed: ${res.status}`);
+}
+
 export async function signUp(client: Client, name = "Sender Person", email = uniqueEmail("sender")): Promise<{ email: string }> {
   const { csrf } = await client.page("/signup");
   const res = await client.post("/signup", { name, email, password: "correct horse battery staple", locale: "en" }, csrf);

@@ -1,10 +1,31 @@
 /**
- * For tests that fake the clock: reading the development outbox and posting forms while
- * the faked clock stands still (waits use real timers).
+ * For tests that fake the clock: the faked calendar, reading the development outbox and
+ * posting forms while the faked clock stands still (waits use real timers).
  */
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { Client } from "./client";
+
+const isLeapYear = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+
+/**
+ * The year these tests fake in place of 2026 (and the one after, in place of 2027): the first
+ * year after the real clock's whose next year has no 29 February, like 2027, so every
+ * "90 days later" and every DST change stays as the tests write it. It must lie ahead of the
+ * real clock: workerd fires a Durable Object alarm by the real clock, so an alarm set at a
+ * faked moment in the real past would fire on its own, whatever the test expects.
+ * Read at module load, before any test fakes the clock.
+ */
+export const FAKED_YEAR = (() => {
+  let year = new Date().getUTCFullYear() + 1;
+  while (isLeapYear(year + 1)) year++;
+  return year;
+})();
+
+/** A date, time or sentence written for 2026–2027, moved onto the faked calendar. */
+export function faked(text: string): string {
+  return text.replace(/\b202([67])\b/g, (_, y: string) => String(FAKED_YEAR + Number(y) - 6));
+}
 
 export type Mail = { to: string; subject: string; text: string; link: string | null };
 
