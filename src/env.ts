@@ -26,7 +26,7 @@ export type Env = {
   ASSETS: Fetcher;
 
   // Variables
-  /** development | staging | production. The dev outbox exists only in development. */
+  /** development | staging | production. Development features need a local APP_URL and request host too (domain/deployment.ts). */
   ENVIRONMENT: string;
   /** Days a completed document stays downloadable. */
   RETENTION_DAYS: string;

@@ -2,6 +2,7 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { generateDevSealCert } from "../src/cli/dev-seal-cert.mjs";
+import { networkStandIn } from "./support/network-stand-in";
 
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -14,6 +15,8 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: path.join(root, "wrangler.toml") },
         miniflare: {
+          // No test reaches the network: DNS-over-HTTPS gets a stand-in resolver, anything else a 502.
+          outboundService: networkStandIn,
           bindings: {
             TEST_MIGRATIONS: migrations,
             // Fixed development secrets: tests never read .dev.vars.
@@ -22,6 +25,8 @@ export default defineConfig(async () => {
             SEAL_CERT_PEM: seal.certPem,
             SEAL_KEY_PEM: seal.keyPem,
             APP_URL: "http://localhost:8787",
+            // wrangler.toml's top level is production; tests run as local development (requests go to https://pactly.test).
+            ENVIRONMENT: "development",
           },
         },
       }),

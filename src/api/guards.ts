@@ -4,6 +4,7 @@
  */
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { servesLocalDevelopment } from "../domain/deployment";
 import { authenticateApiKey, type ApiScope } from "../services/api-keys";
 import { database } from "../storage/db";
 import type { ApiEnv } from "./context";
@@ -13,14 +14,14 @@ import { problem } from "./problem";
 export const RATE_WINDOW_SECONDS = 60;
 
 /**
- * Keys and documents must never cross the network in clear. Outside development a plain
+ * Keys and documents must never cross the network in clear. Outside local development a plain
  * http request is refused (not redirected: a redirect would already have leaked the key).
  * On Workers the request URL carries the client's scheme; Cloudflare's edge also sets
  * X-Forwarded-Proto, and either saying http is enough to refuse.
  */
 export function requireHttps() {
   return createMiddleware<ApiEnv>(async (c, next) => {
-    if (c.env.ENVIRONMENT === "development") return next();
+    if (servesLocalDevelopment(c.env, c.req.url)) return next();
     const scheme = new URL(c.req.url).protocol;
     const forwarded = c.req.header("X-Forwarded-Proto")?.split(",")[0]?.trim().toLowerCase();
     if (scheme !== "https:" || (forwarded !== undefined && forwarded !== "https")) {

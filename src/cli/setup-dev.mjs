@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Prepares a local Pactly: writes .dev.vars with fresh random development secrets when
-// they are missing (key-encryption key, a self-signed seal certificate), and applies
+// Prepares a local Pactly: writes .dev.vars with ENVIRONMENT=development and fresh random
+// development secrets when they are missing (key-encryption key, a self-signed seal certificate), and applies
 // the D1 migrations to Miniflare's local database.
 // Usage: node src/cli/setup-dev.mjs [--persist-to DIR]
 import { execFileSync } from "node:child_process";
@@ -21,6 +21,8 @@ if (!existsSync(devVars)) {
 const present = readFileSync(devVars, "utf8");
 const has = (name) => new RegExp(`^${name}=`, "m").test(present);
 const lines = [];
+// wrangler.toml's top level says production, so that a plain `wrangler deploy` is safe; only this file makes a local run development.
+if (!has("ENVIRONMENT")) lines.push("ENVIRONMENT=development");
 if (!has("KEK_KEYS")) {
   const kekId = `dev-${new Date().toISOString().slice(0, 10).replaceAll("-", "")}`;
   lines.push(`KEK_KEYS='${JSON.stringify({ [kekId]: randomBytes(32).toString("base64") })}'`, `KEK_CURRENT_ID=${kekId}`);

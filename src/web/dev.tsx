@@ -1,5 +1,6 @@
 /** Development-only pages: the outbox of messages a real provider would have sent. */
 import { Hono } from "hono";
+import { servesLocalDevelopment } from "../domain/deployment";
 import { DomainError } from "../domain/errors";
 import { database } from "../storage/db";
 import { listOutbox, outboxMessage } from "../storage/outbox";
@@ -9,9 +10,9 @@ import { view } from "./helpers";
 
 export const devRoutes = new Hono<AppEnv>();
 
-// Exists only when ENVIRONMENT is development; anywhere else it is an ordinary 404.
+// Exists only in local development (ENVIRONMENT, APP_URL and the request's host all say so); anywhere else it is an ordinary 404.
 devRoutes.use("*", async (c, next) => {
-  if (c.env.ENVIRONMENT !== "development") throw new DomainError("not_found");
+  if (!servesLocalDevelopment(c.env, c.req.url)) throw new DomainError("not_found");
   await next();
 });
 

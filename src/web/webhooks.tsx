@@ -1,6 +1,7 @@
 /** Settings → Webhooks: register endpoints (secret shown once), see each one's delivery log, rotate its secret, delete it. */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
+import { isLocalDevelopment } from "../domain/deployment";
 import { DomainError } from "../domain/errors";
 import type { AppEnv } from "./context";
 import { fieldErrors, view } from "./helpers";
@@ -32,7 +33,7 @@ export function webhookRoutes(netFetch: NetFetch) {
     await next();
   });
 
-  const deps = (c: Context<AppEnv>): WebhookDeps => ({ db: database(c.env.DB), keyring: () => keyring(c.env), environment: c.env.ENVIRONMENT, fetch: netFetch });
+  const deps = (c: Context<AppEnv>): WebhookDeps => ({ db: database(c.env.DB), keyring: () => keyring(c.env), localDevelopment: isLocalDevelopment(c.env), fetch: netFetch });
 
   function idOf(c: Context<AppEnv>): string {
     const parsed = endpointId.safeParse(c.req.param("id"));

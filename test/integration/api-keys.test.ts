@@ -158,6 +158,8 @@ describe("API authentication", () => {
     await expectProblem(await call("https://pactly.test/api/v1/envelopes", "production", { "X-Forwarded-Proto": "http" }), 403, "https_required");
     expect((await call("https://pactly.test/api/v1/envelopes", "production")).status).toBe(200);
     expect((await call("http://pactly.test/api/v1/envelopes", "development")).status).toBe(200);
+    // A Worker deployed with ENVIRONMENT=development by mistake still refuses plain http at a public address.
+    await expectProblem(await call("http://sign.pactly.example/api/v1/envelopes", "development"), 403, "https_required");
   });
 
   it("answers 429 with Retry-After beyond 100 requests a minute per key, while another key goes on", async () => {

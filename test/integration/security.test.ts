@@ -676,6 +676,28 @@ describe("unauthenticated endpoints", () => {
     expect(dev.status).toBe(200);
   });
 
+  it("the development outbox does not exist for a Worker deployed with ENVIRONMENT=development, at its public address or with a public APP_URL", async () => {
+    const app = createApp();
+    await sentEnvelope([newSigner("Misdeployed Check")]);
+    const deployed = { ...env, ENVIRONMENT: "development", APP_URL: "https://sign.pactly.example" } as typeof env;
+    const cases: [string, typeof env][] = [
+      ["https://sign.pactly.example", env], // development vars, but a request to a public host
+      ["https://pactly.workers.dev", env],
+      [ORIGIN, deployed], // a local-looking host, but the app's own URL is public
+    ];
+    for (const [origin, vars] of cases) {
+      for (const path of ["/dev/outbox", "/dev/outbox.json"]) {
+        const ctx = createExecutionContext();
+        const res = await app.fetch(new Request(new URL(path, origin), { headers: { "CF-Connecting-IP": freshIp() } }), vars, ctx);
+        await waitOnExecutionContext(ctx);
+        expect(res.status, `${origin}${path}`).toBe(404);
+        const body = await res.text();
+        expect(body).not.toContain("/s/");
+        expect(body).not.toContain("@example.com");
+      }
+    }
+  });
+
   it("an API request without a key answers 401 as application/problem+json with status, title and detail, even for an unknown endpoint", async () => {
     const client = new Client(freshIp());
     for (const init of [{ method: "GET" }, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" }]) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { eidConfig, isLoopbackHttp } from "../../src/services/eid/config";
 import type { Env } from "../../src/env";
 
-const base = { EID_CLIENT_ID: "client", EID_CLIENT_SECRET: "secret", EID_NATIONAL_ID_KEY: "k".repeat(32), EID_SCHEMES: "no_bankid" };
+const base = { APP_URL: "http://localhost:8787", EID_CLIENT_ID: "client", EID_CLIENT_SECRET: "secret", EID_NATIONAL_ID_KEY: "k".repeat(32), EID_SCHEMES: "no_bankid" };
 const env = (vars: Record<string, string>) => ({ ...base, ...vars }) as unknown as Env;
 
 describe("eID issuer over plain http", () => {
@@ -10,6 +10,8 @@ describe("eID issuer over plain http", () => {
     expect(eidConfig(env({ ENVIRONMENT: "development", EID_ISSUER: "http://127.0.0.1:4321" }))).toMatchObject({ issuer: "http://127.0.0.1:4321", allowLoopbackHttp: true });
     expect(eidConfig(env({ ENVIRONMENT: "production", EID_ISSUER: "http://127.0.0.1:4321" }))).toBeNull();
     expect(eidConfig(env({ ENVIRONMENT: "development", EID_ISSUER: "http://broker.example" }))).toBeNull();
+    // Development vars deployed with a public APP_URL are not local development.
+    expect(eidConfig(env({ ENVIRONMENT: "development", APP_URL: "https://sign.pactly.example", EID_ISSUER: "http://127.0.0.1:4321" }))).toBeNull();
     expect(eidConfig(env({ ENVIRONMENT: "production", EID_ISSUER: "https://broker.example" }))).toMatchObject({ allowLoopbackHttp: false });
   });
 

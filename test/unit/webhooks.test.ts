@@ -28,9 +28,9 @@ export function dohStandIn(records: Record<string, string[]>): NetFetch & { quer
   return Object.assign(fetcher, { queries });
 }
 
-async function refusal(url: string, opts: { environment?: string; fetch?: NetFetch } = {}): Promise<string> {
+async function refusal(url: string, opts: { localDevelopment?: boolean; fetch?: NetFetch } = {}): Promise<string> {
   try {
-    await checkEndpointUrl(url, { environment: opts.environment ?? "production", fetch: opts.fetch ?? dohStandIn({}) });
+    await checkEndpointUrl(url, { localDevelopment: opts.localDevelopment ?? false, fetch: opts.fetch ?? dohStandIn({}) });
   } catch (error) {
     if (error instanceof EndpointRefused) return error.key;
     throw error;
@@ -81,10 +81,10 @@ describe("the webhook address guard", () => {
   });
 
   it("allows plain http to localhost only in development", async () => {
-    expect(await refusal("http://localhost:3000/hook", { environment: "development" })).toBe("accepted");
-    expect(await refusal("http://127.0.0.1:3000/hook", { environment: "development" })).toBe("accepted");
-    expect(await refusal("http://127.0.0.1:3000/hook", { environment: "staging" })).toBe("webhooks.error.https");
-    expect(await refusal("http://10.0.0.5/hook", { environment: "development" })).toBe("webhooks.error.https");
+    expect(await refusal("http://localhost:3000/hook", { localDevelopment: true })).toBe("accepted");
+    expect(await refusal("http://127.0.0.1:3000/hook", { localDevelopment: true })).toBe("accepted");
+    expect(await refusal("http://127.0.0.1:3000/hook", { localDevelopment: false })).toBe("webhooks.error.https");
+    expect(await refusal("http://10.0.0.5/hook", { localDevelopment: true })).toBe("webhooks.error.https");
   });
 
   it("resolves names through DNS-over-HTTPS and refuses one that answers with any private address", async () => {

@@ -3,6 +3,7 @@
  * client id, client secret and national-id hash key are all set; nothing else depends on it.
  */
 import type { EidScheme } from "../../domain/identification";
+import { isLocalDevelopment } from "../../domain/deployment";
 import type { Env } from "../../env";
 
 /**
@@ -65,7 +66,7 @@ export function eidConfig(env: Env): EidConfig | null {
   if (!issuer || !clientId || !clientSecret || !nationalIdKey) return null;
   const listed = (env.EID_SCHEMES ?? "no_bankid").split(",").map((s) => s.trim()).filter(Boolean);
   const schemes = eidSchemes.filter((s) => listed.includes(s));
-  const allowLoopbackHttp = env.ENVIRONMENT === "development" && isLoopbackHttp(issuer);
+  const allowLoopbackHttp = isLocalDevelopment(env) && isLoopbackHttp(issuer);
   if ((!issuer.startsWith("https://") && !allowLoopbackHttp) || nationalIdKey.length < 32 || schemes.length === 0) {
     // A misconfiguration must not break signing pages: eID is reported as unavailable.
     console.error(JSON.stringify({ msg: "eid misconfigured", https: issuer.startsWith("https://"), keyLength: nationalIdKey.length, schemes: listed }));

@@ -3,6 +3,7 @@
  * with none, local development keeps it in the development outbox (/dev/outbox), and any
  * other environment refuses with a configuration error rather than dropping it.
  */
+import { isLocalDevelopment } from "../../domain/deployment";
 import type { Env } from "../../env";
 import { database } from "../../storage/db";
 import { insertOutboxMessage } from "../../storage/outbox";
@@ -47,6 +48,6 @@ export function mailerFor(env: Env, fetcher: Fetcher = fetch): Mailer {
     if (!env.EMAIL_FROM) throw new ConfigurationError("EMAIL_PROVIDER_API_KEY is set but EMAIL_FROM is not");
     return resendMailer({ apiKey: env.EMAIL_PROVIDER_API_KEY, from: env.EMAIL_FROM }, fetcher);
   }
-  if (env.ENVIRONMENT === "development") return devOutboxMailer(env);
+  if (isLocalDevelopment(env)) return devOutboxMailer(env);
   throw new ConfigurationError("No email provider is configured for this deployment: set EMAIL_PROVIDER_API_KEY and EMAIL_FROM");
 }

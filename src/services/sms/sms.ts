@@ -3,6 +3,7 @@
  * none, local development keeps it in the development outbox, and any other environment
  * refuses with a configuration error rather than dropping it.
  */
+import { isLocalDevelopment } from "../../domain/deployment";
 import type { Env } from "../../env";
 import { database } from "../../storage/db";
 import { insertOutboxMessage } from "../../storage/outbox";
@@ -45,6 +46,6 @@ export function smsSenderFor(env: Env, fetcher: Fetcher = fetch): SmsSender {
     if (!accountSid || !authToken || !from) throw new ConfigurationError("Twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and SMS_FROM together");
     return twilioSmsSender({ accountSid, authToken, from }, fetcher);
   }
-  if (env.ENVIRONMENT === "development") return devOutboxSmsSender(env);
+  if (isLocalDevelopment(env)) return devOutboxSmsSender(env);
   throw new ConfigurationError("No SMS provider is configured for this deployment: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and SMS_FROM");
 }

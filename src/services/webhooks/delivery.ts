@@ -6,6 +6,7 @@
  * 2xx is success, anything else is logged and thrown so the queue retries with backoff;
  * the dead-letter consumer then records the delivery as failed.
  */
+import { isLocalDevelopment } from "../../domain/deployment";
 import { hashToken, newId } from "../../domain/encoding";
 import type { WebhookDeliveryMessage, WebhookEventMessage } from "../../domain/messages";
 import type { Env } from "../../env";
@@ -56,10 +57,10 @@ export async function fanOutWebhookEvent(env: Pick<Env, "DB" | "NOTIFICATIONS">,
   return deliveries.length;
 }
 
-export type DeliveryContext = { db: Db; keyring: () => Promise<Keyring>; environment: string; fetch: NetFetch; now?: () => number };
+export type DeliveryContext = { db: Db; keyring: () => Promise<Keyring>; localDevelopment: boolean; fetch: NetFetch; now?: () => number };
 
 export function deliveryContext(env: Env, fetcher: NetFetch): DeliveryContext {
-  return { db: database(env.DB), keyring: () => keyring(env), environment: env.ENVIRONMENT, fetch: fetcher };
+  return { db: database(env.DB), keyring: () => keyring(env), localDevelopment: isLocalDevelopment(env), fetch: fetcher };
 }
 
 /** One attempt at one delivery. Returns quietly if it already succeeded or the endpoint is gone. */

@@ -49,7 +49,7 @@ async function requireManager(db: Db, user: SessionUser): Promise<void> {
   if (!(await canManageWebhooks(db, user))) throw new DomainError("forbidden", "Only organisation admins manage webhooks");
 }
 
-export type WebhookDeps = { db: Db; keyring: () => Promise<Keyring>; environment: string; fetch: NetFetch };
+export type WebhookDeps = { db: Db; keyring: () => Promise<Keyring>; localDevelopment: boolean; fetch: NetFetch };
 
 export type WebhookEndpointSummary = Pick<WebhookEndpointRow, "id" | "url" | "description" | "createdAt" | "rotatedAt" | "previousExpiresAt"> & {
   events: WebhookEventType[];

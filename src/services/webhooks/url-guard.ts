@@ -92,7 +92,7 @@ function isDevLoopback(host: string): boolean {
  * Checks a URL people typed (or one stored earlier, before a delivery). Answers the
  * normalised URL, or throws EndpointRefused with a specific reason.
  */
-export async function checkEndpointUrl(raw: string, opts: { environment: string; fetch: NetFetch }): Promise<string> {
+export async function checkEndpointUrl(raw: string, opts: { localDevelopment: boolean; fetch: NetFetch }): Promise<string> {
   let url: URL;
   try {
     url = new URL(raw.trim());
@@ -101,8 +101,8 @@ export async function checkEndpointUrl(raw: string, opts: { environment: string;
   }
   if (url.username || url.password) throw new EndpointRefused("webhooks.error.credentials");
   const host = url.hostname.toLowerCase();
-  // Only a developer's own machine may take plain http, and only in development.
-  if (opts.environment === "development" && isDevLoopback(host) && (url.protocol === "http:" || url.protocol === "https:")) return url.href;
+  // Only a developer's own machine may take plain http, and only in local development.
+  if (opts.localDevelopment && isDevLoopback(host) && (url.protocol === "http:" || url.protocol === "https:")) return url.href;
   if (url.protocol !== "https:") throw new EndpointRefused(url.protocol === "http:" ? "webhooks.error.https" : "webhooks.error.url");
   if (host.startsWith("[")) {
     if (isPrivateIPv6(host.slice(1, -1))) throw new EndpointRefused("webhooks.error.private");

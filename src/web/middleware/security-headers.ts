@@ -1,4 +1,5 @@
 import { createMiddleware } from "hono/factory";
+import { isLocalDevelopment } from "../../domain/deployment";
 import { base64url } from "../../domain/encoding";
 import { isLoopbackHttp } from "../../services/eid/config";
 import type { AppEnv } from "../context";
@@ -10,7 +11,7 @@ import type { AppEnv } from "../context";
 function brokerOrigin(env: AppEnv["Bindings"]): string {
   const issuer = env.EID_ISSUER ? URL.parse(env.EID_ISSUER.trim()) : null;
   if (!issuer) return "";
-  const allowed = issuer.protocol === "https:" || (env.ENVIRONMENT === "development" && isLoopbackHttp(issuer.href));
+  const allowed = issuer.protocol === "https:" || (isLocalDevelopment(env) && isLoopbackHttp(issuer.href));
   return allowed ? ` ${issuer.origin}` : "";
 }
 
