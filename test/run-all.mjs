@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: strict typecheck, then vitest inside workerd (unit + integration),
 // then the browser tests on wrangler dev. Prints one closing line with the totals.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
@@ -10,7 +10,24 @@ const bin = (name) => path.join(root, "node_modules/.bin", name);
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
 mkdirSync(path.join(root, "test-results"), { recursive: true });
 
+// `TEST_CLOCK_OFFSET_DAYS=365 npm test` runs every layer (workerd, Node, wrangler dev, Chromium)
+// with the wall clock moved that many days, to prove that no test depends on today's date.
+const offsetDays = Number(process.env.TEST_CLOCK_OFFSET_DAYS ?? 0);
+if (!Number.isInteger(offsetDays)) throw new Error("TEST_CLOCK_OFFSET_DAYS must be a whole number of days");
+if (offsetDays !== 0) {
+  const shim = path.join(root, "test-results/clock-offset.so");
+  execFileSync("cc", ["-shared", "-fPIC", "-O2", "-o", shim, path.join(root, "test/support/clock-offset.c")], { stdio: "inherit" });
+  env.LD_PRELOAD = [shim, env.LD_PRELOAD].filter(Boolean).join(":");
+  env.PACTLY_CLOCK_OFFSET_SECONDS = String(offsetDays * 86_400);
+  console.log(`== the clock is moved ${offsetDays} days: every process sees ${new Date(Date.now() + offsetDays * 86_400_000).toISOString()}`);
+}
+
+/** Each layer's wall-clock time, printed at the end: `npm test` must stay within 15 minutes. */
+const timings = [];
+const started = Date.now();
+
 function run(command, args) {
+  const start = Date.now();
   return new Promise((resolve) => {
     let output = "";
     const child = spawn(command, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -19,22 +36,31 @@ function run(command, args) {
       process.stdout.write(d);
     });
     child.stderr.on("data", (d) => process.stderr.write(d));
-    child.on("exit", (code) => resolve({ code: code ?? 1, output }));
+    child.on("exit", (code) => {
+      timings.push({ layer: currentLayer, ms: Date.now() - start });
+      resolve({ code: code ?? 1, output });
+    });
   });
+}
+
+let currentLayer = "";
+function layer(name) {
+  currentLayer = name;
+  console.log(`== ${name}`);
 }
 
 let passed = 0;
 let failed = 0;
 let ok = true;
 
-console.log("== typecheck (tsc --strict)");
+layer("typecheck (tsc --strict)");
 const tsc = await run(bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]);
 if (tsc.code !== 0) {
   ok = false;
   failed += 1;
 }
 
-console.log("== vitest in workerd (unit + integration)");
+layer("vitest in workerd (unit + integration)");
 const vitestJson = path.join(root, "test-results/vitest.json");
 const vitest = await run(bin("vitest"), ["run", "--config", "test/vitest.config.ts", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestJson}`]);
 try {
@@ -46,11 +72,11 @@ try {
 }
 if (vitest.code !== 0) ok = false;
 
-console.log("== PDF tools in Node (seal, offline verifier; pdfsig, qpdf, poppler)");
+layer("PDF tools in Node (seal, offline verifier, deploy config; pdfsig, qpdf, poppler)");
 const nodeTests = await run(process.execPath, ["--test", "--test-reporter=spec", ...readdirSync(path.join(root, "test/node")).filter((f) => f.endsWith(".test.mjs")).map((f) => path.join(root, "test/node", f))]);
 countNodeTests(nodeTests);
 
-console.log("== end-to-end in Chromium on wrangler dev");
+layer("end-to-end in Chromium on wrangler dev");
 const e2e = await run(process.execPath, [path.join(root, "test/e2e/run.mjs")]);
 countNodeTests(e2e);
 
@@ -62,6 +88,11 @@ function countNodeTests(result) {
   failed += Number(fail?.[1] ?? (result.code === 0 ? 0 : 1));
   if (result.code !== 0) ok = false;
 }
+
+const minutes = (ms) => `${Math.floor(ms / 60_000)} min ${String(Math.round((ms % 60_000) / 1000)).padStart(2, "0")} s`;
+console.log("\nTime per layer:");
+for (const t of timings) console.log(`  ${t.layer.padEnd(82)} ${minutes(t.ms)}`);
+console.log(`  ${"npm test in all".padEnd(82)} ${minutes(Date.now() - started)}`);
 
 if (!ok && failed === 0) failed = 1;
 console.log(`\nTotal: ${passed} passed, ${failed} failed`);
