@@ -8,7 +8,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import * as machine from "../domain/envelope";
-import type { Actor, EnvelopeState, Intent, RequestContext, SignedDocument, Transition } from "../domain/envelope";
+import type { Actor, EnvelopeState, FinalisationFailureReason, Intent, RequestContext, SignedDocument, Transition } from "../domain/envelope";
 import { DomainError, type ErrorCode } from "../domain/errors";
 import { chain, GENESIS_HASH, type ChainedEvent } from "../domain/event-chain";
 import { hashToken, newId, randomToken } from "../domain/encoding";
@@ -201,6 +201,33 @@ export class Envelope extends DurableObject<Env> {
 
   async recordFinalised(signed: SignedDocument): Promise<CommandResult> {
     return this.run(() => machine.recordFinalised(this.require(), signed, now()));
+  }
+
+  /**
+   * A finalisation attempt failed: remembers why (a category), so the record made when the job
+   * gives up can say so. Not a transition: the queue may still retry and succeed.
+   */
+  async noteFinalisationFailure(reason: FinalisationFailureReason): Promise<void> {
+    this.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('finalise_last_failure', ?)", reason);
+  }
+
+  /** The finalisation job gave up (dead-lettered): recorded once, with the last attempt's reason. */
+  async recordFinalisationFailed(): Promise<CommandResult> {
+    return this.run(() => {
+      const noted = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'finalise_last_failure'").toArray()[0]?.v;
+      const reason = (machine.finalisationFailureReasons as readonly string[]).includes(noted ?? "") ? (noted as FinalisationFailureReason) : "unknown";
+      return machine.recordFinalisationFailed(this.require(), { reason, at: now() });
+    });
+  }
+
+  /** Queues the finalisation job again for a failed envelope (an operator's request, or the cron when due). */
+  async retryFinalisation(by: "operator" | "cron"): Promise<CommandResult> {
+    return this.run(() => {
+      const retried = machine.retryFinalisation(this.require(), { by, at: now() });
+      // A fresh attempt starts without the reason of the last one.
+      if (retried.events.length > 0) this.sql.exec("DELETE FROM meta WHERE k = 'finalise_last_failure'");
+      return retried;
+    });
   }
 
   /** The cron's safety net for an alarm that did not fire. */
@@ -430,6 +457,20 @@ export class Envelope extends DurableObject<Env> {
           }],
         };
       }
+      case "finalisation_failed":
+        return {
+          state,
+          events: [],
+          messages: [{
+            ...base,
+            type: "finalisation_failed",
+            to: state.sender.email,
+            name: state.sender.name,
+            locale: state.sender.locale,
+            title: state.title,
+            reason: intent.reason,
+          }],
+        };
       case "deletion_warning":
         return {
           state,
