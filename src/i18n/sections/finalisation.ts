@@ -24,6 +24,7 @@ export const finalisationEn = {
   "event.envelope_finalisation_failed": "The signed PDF could not be made",
   "event.envelope_finalisation_retried": "Making the signed PDF was tried again",
   "notifications.kind.finalisation_failed": "Completion failed notice",
+  "notifications.failed.finalisation_failed": "The notice to {to} that the envelope could not be completed could not be delivered.",
   "webhooks.event.envelope.finalisation_failed": "Envelope could not be completed (the seal could not be made)",
 } as const;
 
@@ -48,5 +49,6 @@ export const finalisationNb: Record<keyof typeof finalisationEn, string> = {
   "event.envelope_finalisation_failed": "Den signerte PDF-en kunne ikke lages",
   "event.envelope_finalisation_retried": "Nytt forsøk på å lage den signerte PDF-en",
   "notifications.kind.finalisation_failed": "Varsel om at fullføringen feilet",
+  "notifications.failed.finalisation_failed": "Varselet til {to} om at konvolutten ikke kunne fullføres, kunne ikke leveres.",
   "webhooks.event.envelope.finalisation_failed": "Konvolutten kunne ikke fullføres (seglet kunne ikke lages)",
 };
