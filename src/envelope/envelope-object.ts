@@ -211,9 +211,17 @@ export class Envelope extends DurableObject<Env> {
     this.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('finalise_last_failure', ?)", reason);
   }
 
-  /** The finalisation job gave up (dead-lettered): recorded once, with the last attempt's reason. */
-  async recordFinalisationFailed(): Promise<CommandResult> {
+  /**
+   * The finalisation job gave up (dead-lettered): recorded once, with the last attempt's reason.
+   * A dead letter left from before the latest retry (a message this object no longer waits
+   * for) changes nothing: the retry's own job may still succeed.
+   */
+  async recordFinalisationFailed(queueMessageId?: string): Promise<CommandResult> {
     return this.run(() => {
+      const waitingFor = this.finaliseMessageIds();
+      if (queueMessageId && waitingFor.length > 0 && !waitingFor.includes(queueMessageId)) {
+        return { state: this.require(), events: [], intents: [] };
+      }
       const noted = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'finalise_last_failure'").toArray()[0]?.v;
       const reason = (machine.finalisationFailureReasons as readonly string[]).includes(noted ?? "") ? (noted as FinalisationFailureReason) : "unknown";
       return machine.recordFinalisationFailed(this.require(), { reason, at: now() });
@@ -224,8 +232,8 @@ export class Envelope extends DurableObject<Env> {
   async retryFinalisation(by: "operator" | "cron"): Promise<CommandResult> {
     return this.run(() => {
       const retried = machine.retryFinalisation(this.require(), { by, at: now() });
-      // A fresh attempt starts without the reason of the last one.
-      if (retried.events.length > 0) this.sql.exec("DELETE FROM meta WHERE k = 'finalise_last_failure'");
+      // A fresh attempt starts without the reason, or the queue messages, of the last one.
+      if (retried.events.length > 0) this.sql.exec("DELETE FROM meta WHERE k IN ('finalise_last_failure', 'finalise_messages')");
       return retried;
     });
   }
@@ -399,6 +407,7 @@ export class Envelope extends DurableObject<Env> {
         };
       }
       case "finalise":
+        this.rememberFinaliseMessage(base.id);
         return { state, events: [], messages: [{ ...base, type: "finalise" }] };
       case "completed": {
         const { issued, recipient: r, token } = withFreshLink(state, intent.recipientId);
@@ -532,9 +541,22 @@ export class Envelope extends DurableObject<Env> {
       const state = this.load();
       if (state?.finalisation !== "pending") return this.setDue("finalise_check", null);
       const message: QueueMessage = { v: 1, id: newId("msg"), envelopeId: state.id, orgId: state.orgId, type: "finalise" };
+      this.rememberFinaliseMessage(message.id);
       this.sql.exec("INSERT INTO outbox (id, body, created_at) VALUES (?, ?, ?)", message.id, JSON.stringify(message), now());
       this.setDue("finalise_check", Date.now() + FINALISE_CHECK_MS);
     });
+  }
+
+  /** The finalisation job's queue messages since completion was decided or last retried (for dead letters). */
+  private finaliseMessageIds(): string[] {
+    const row = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'finalise_messages'").toArray()[0];
+    return row ? (JSON.parse(row.v) as string[]) : [];
+  }
+
+  private rememberFinaliseMessage(id: string): void {
+    // The alarm re-queues every 10 minutes while pending: the newest few are enough.
+    const ids = [...this.finaliseMessageIds(), id].slice(-20);
+    this.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('finalise_messages', ?)", JSON.stringify(ids));
   }
 
   private load(): EnvelopeState | null {

@@ -12,7 +12,7 @@ export async function recordFinalisationFailure(env: Env, input: { envelopeId: s
   const stub = envelopeStub(env, input.envelopeId);
   const before = await stub.getState();
   if (!before || before.finalisation !== "pending") return; // completed meanwhile, or already recorded
-  const state = await command(stub.recordFinalisationFailed());
+  const state = await command(stub.recordFinalisationFailed(input.queueMessageId));
   if (state.finalisation !== "failed" || state.version === before.version) return;
   const failure = state.finalisationFailure!;
   console.error(

@@ -7,7 +7,7 @@
  * The failure is real: the original's stored bytes are damaged in R2, so every attempt (ours and
  * the queue consumer running on its own) fails to read them; putting the bytes back fixes it.
  */
-import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { webhookEventMessage, type QueueBody } from "../../src/domain/messages";
@@ -52,8 +52,12 @@ async function failingEnvelope(title: string) {
   return { sender, path, id, stub, orgId: sent.orgId, signers: [a, b], repair: () => env.DOCUMENTS.put(key, good) };
 }
 
-function finaliseMessage(envelopeId: string, orgId: string): QueueBody {
-  return { v: 1, id: `msg_fin_${crypto.randomUUID()}`, type: "finalise", envelopeId, orgId };
+/** The finalisation job's newest queue message, as the Envelope object wrote it to its outbox. */
+async function finaliseMessage(envelopeId: string, orgId: string): Promise<QueueBody> {
+  const ids = await runInDurableObject(envelopeStub(env, envelopeId), (_instance, state) =>
+    JSON.parse(state.storage.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'finalise_messages'").one().v) as string[],
+  );
+  return { v: 1, id: ids.at(-1)!, type: "finalise", envelopeId, orgId };
 }
 
 /** Runs the Worker's own queue handler on one message, as Cloudflare would. */
@@ -66,13 +70,14 @@ async function deliver(queue: string, body: QueueBody, attempts: number) {
 
 /** The queue retries the job until its retries run out, then dead-letters it. */
 async function failForGood(envelopeId: string, orgId: string) {
-  const message = finaliseMessage(envelopeId, orgId);
+  const message = await finaliseMessage(envelopeId, orgId);
   for (let attempt = 1; attempt <= 6; attempt++) {
     const result = await deliver(QUEUE, message, attempt);
     expect(result.retryMessages).toHaveLength(1);
   }
   const dead = await deliver(DLQ, message, 1);
   expect(dead.explicitAcks).toHaveLength(1);
+  return message;
 }
 
 type Mail = { to: string; subject: string; text: string; html: string | null };
@@ -106,9 +111,9 @@ describe("a finalisation that fails for good", () => {
     const { sender, path, id, stub, orgId, signers, repair } = await failingEnvelope("Bilsalg <Volvo>");
     const errors = vi.spyOn(console, "error");
 
-    await failForGood(id, orgId);
+    const dead = await failForGood(id, orgId);
     // Delivered again by the dead-letter queue: nothing more is recorded.
-    await deliver(DLQ, finaliseMessage(id, orgId), 1);
+    await deliver(DLQ, dead, 1);
 
     const state = (await stub.getState())!;
     expect(state.status).toBe("sent");
@@ -160,8 +165,13 @@ describe("a finalisation that fails for good", () => {
     const run = await handleScheduled(createScheduledController({ scheduledTime: Date.now() }), env);
     expect(run.finalisations).toMatchObject({ requested: 1, failed: 0 });
     expect((await stub.getState())!.finalisation).toBe("pending");
-    // The job runs (the consumer on its own may be first: either way it is recorded once).
-    const done = await deliver(QUEUE, finaliseMessage(id, orgId), 1);
+    // The old job's dead letter, delivered late, does not undo the retry.
+    await deliver(DLQ, dead, 1);
+    expect((await stub.getState())!.finalisation).toBe("pending");
+    // The retry's job runs (the consumer on its own may be first: either way it is recorded once).
+    const retryJob = await finaliseMessage(id, orgId);
+    expect(retryJob.id).not.toBe(dead.id);
+    const done = await deliver(QUEUE, retryJob, 1);
     expect(done.explicitAcks).toHaveLength(1);
     const completed = (await stub.getState())!;
     expect(completed.status).toBe("completed");
@@ -170,7 +180,8 @@ describe("a finalisation that fails for good", () => {
 
     // A second request, run or delivery changes nothing.
     expect((await handleScheduled(createScheduledController({ scheduledTime: Date.now() }), env)).finalisations.requested).toBe(0);
-    await deliver(QUEUE, finaliseMessage(id, orgId), 1);
+    await deliver(QUEUE, retryJob, 1);
+    await deliver(DLQ, retryJob, 1);
     const types = await eventTypes(id);
     expect(count(types, "envelope_completed")).toBe(1);
     expect(count(types, "envelope_finalisation_retried")).toBe(1);
@@ -205,7 +216,7 @@ describe("a finalisation that fails for good", () => {
     await repair();
     expect((await cron(failedAt + day)).automatic).toBe(1);
     expect((await stub.getState())!.finalisation).toBe("pending");
-    expect((await deliver(QUEUE, finaliseMessage(id, orgId), 1)).explicitAcks).toHaveLength(1);
+    expect((await deliver(QUEUE, await finaliseMessage(id, orgId), 1)).explicitAcks).toHaveLength(1);
     expect((await stub.getState())!.status).toBe("completed");
 
     // Later runs find nothing to do.
