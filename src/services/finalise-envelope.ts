@@ -45,7 +45,8 @@ export async function finaliseEnvelope(env: Env, envelopeId: string, hooks: Fina
     // The object keeps the category (never the message) for the record made if the job gives up.
     const reason = error instanceof FinalisationError ? error.reason : "unknown";
     await stub.noteFinalisationFailure(reason).catch(() => undefined);
-    console.error(JSON.stringify({ msg: "finalisation attempt failed", envelopeId, orgId: state.orgId, reason }));
+    // The kind of error, for the operator: its class and code, never its message (it could quote the document).
+    console.error(JSON.stringify({ msg: "finalisation attempt failed", envelopeId, orgId: state.orgId, reason, cause: errorKind(error instanceof FinalisationError ? error.cause : error) }));
     throw error;
   } finally {
     await stub.releaseFinalisation(attemptId);
@@ -72,6 +73,11 @@ export class FinalisationError extends Error {
     super(`finalisation failed: ${reason}`, { cause });
     this.name = "FinalisationError";
   }
+}
+
+function errorKind(error: unknown): string {
+  if (error instanceof DomainError) return `DomainError:${error.code}`;
+  return error instanceof Error ? error.name : typeof error;
 }
 
 /** Runs one step; whatever it throws is classified as `reason`. */

@@ -129,6 +129,10 @@ describe("a finalisation that fails for good", () => {
     expect(line).toMatchObject({ msg: "envelope finalisation failed", envelopeId: id, orgId, reason: "document_unreadable", failures: 1 });
     expect(line.nextRetryAt).toBe(new Date(Date.parse(state.finalisationFailure!.failedAt) + day).toISOString());
     for (const secret of [sender.email, "Volvo", ...signers.flatMap((s) => [s.name, s.email])]) expect(lines[0]).not.toContain(secret);
+    // Each attempt before it said why too, with the kind of error (never its message).
+    const attempts = errors.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('"finalisation attempt failed"'));
+    expect(attempts.length).toBeGreaterThanOrEqual(6);
+    expect(JSON.parse(attempts[0]!)).toMatchObject({ envelopeId: id, reason: "document_unreadable", cause: expect.stringMatching(/^[A-Za-z]+(:[a-z_]+)?$/) });
 
     // The webhook event, queued through the object's outbox with the event itself.
     const events = await stub.getEvents();
