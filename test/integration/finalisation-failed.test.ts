@@ -20,6 +20,7 @@ import { database } from "../../src/storage/db";
 import { objectKey } from "../../src/storage/documents";
 import { requestFinalisationRetry } from "../../src/storage/finalisation-retries";
 import { createEnvelope, decode, mainOf, newSender, newSigner, sendEnvelope } from "../support/flows";
+import { apiClient, createKeyOnPage } from "./api-helpers";
 
 const QUEUE = "pactly-notifications-dev";
 const DLQ = "pactly-notifications-dlq-dev";
@@ -152,8 +153,12 @@ describe("a finalisation that fails for good", () => {
     const row = list.split("<tr>").find((r) => r.includes(`/envelopes/${id}"`))!;
     expect(row).toContain(t("status.finalisation_failed"));
     // And the API's envelope.
-    const { envelopeView } = await import("../../src/api/schemas");
-    expect(envelopeView(state).finalisationFailed).toEqual({ reason: "document_unreadable", failedAt: state.finalisationFailure!.failedAt, nextRetryAt: line.nextRetryAt });
+    const api = apiClient((await createKeyOnPage(sender.client, "Finalisation", ["read"])).key);
+    const res = await api.call(`/api/v1/envelopes/${id}`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { status: string; finalisationFailed: unknown };
+    expect(body.status).toBe("sent");
+    expect(body.finalisationFailed).toEqual({ reason: "document_unreadable", failedAt: state.finalisationFailure!.failedAt, nextRetryAt: line.nextRetryAt });
 
     // One email to the sender, HTML and text, in their language.
     const subject = t("finalisation.mail.subject", { title: "Bilsalg <Volvo>" });
@@ -195,6 +200,7 @@ describe("a finalisation that fails for good", () => {
     // Everyone is told once that it is complete; the sender's failure email stays the only one.
     for (const s of signers) expect(await firstMail(s.email, t("mail.completed.subject", { title: "Bilsalg <Volvo>" }))).toHaveLength(1);
     expect(await mailTo(sender.email, subject)).toHaveLength(1);
+    expect(((await (await api.call(`/api/v1/envelopes/${id}`)).json()) as { finalisationFailed: unknown }).finalisationFailed).toBeNull();
     const after = decode(mainOf((await sender.client.page(path)).html));
     expect(after).not.toContain('id="finalisation-failed"');
     expect(after).toContain(t("status.completed"));
