@@ -5,7 +5,7 @@
  * like the input schemas.
  */
 import { z } from "zod";
-import { envelopeStatuses, MAX_CANCEL_REASON, recipientStatuses, type EnvelopeState } from "../domain/envelope";
+import { envelopeStatuses, finalisationFailureReasons, MAX_CANCEL_REASON, nextFinalisationRetryAt, recipientStatuses, type EnvelopeState } from "../domain/envelope";
 import { identificationMethods, recipientRoles, signingOrders } from "../domain/envelope-input";
 
 const isoTime = z.string().describe("UTC time, ISO 8601");
@@ -57,6 +57,14 @@ export const envelopeSchema = z
       .object({ id: z.string(), sha256, pages: z.int(), size: z.int() })
       .nullable()
       .describe("Set once the signed PDF is ready; download it from signed.pdf"),
+    finalisationFailed: z
+      .object({
+        reason: z.enum(finalisationFailureReasons).describe("Why, as a category: document_unreadable, document_unsealable, seal_unavailable, storage_unavailable or unknown"),
+        failedAt: isoTime.describe("When the latest attempt was given up"),
+        nextRetryAt: isoTime.nullable().describe("When Pactly retries by itself; null when it will not (operators can still retry)"),
+      })
+      .nullable()
+      .describe("finalisation_failed: every signer signed but the sealed PDF could not be made. The status stays sent; null otherwise"),
     recipients: z.array(recipientSchema),
   });
 export type ApiEnvelope = z.infer<typeof envelopeSchema>;
@@ -134,6 +142,10 @@ export function envelopeView(state: EnvelopeState): ApiEnvelope {
     signedDocument: state.signedDocument
       ? { id: state.signedDocument.documentId, sha256: state.signedDocument.sha256, pages: state.signedDocument.pages, size: state.signedDocument.size }
       : null,
+    finalisationFailed:
+      state.finalisation === "failed" && state.finalisationFailure
+        ? { reason: state.finalisationFailure.reason, failedAt: state.finalisationFailure.failedAt, nextRetryAt: nextFinalisationRetryAt(state) }
+        : null,
     recipients: [...state.recipients]
       .sort((a, b) => a.order - b.order)
       .map((r) => ({

@@ -56,6 +56,30 @@ export type Recipient = {
   automaticReminders?: number;
 };
 
+export type Finalisation = "none" | "pending" | "done" | "failed";
+
+/**
+ * Why a finalisation failed, as a category people can act on (never a stack trace):
+ * the original could not be read, its structure could not take the certificate and seal,
+ * the seal key or timestamp authority failed, or the signed copy could not be stored.
+ */
+export const finalisationFailureReasons = ["document_unreadable", "document_unsealable", "seal_unavailable", "storage_unavailable", "unknown"] as const;
+export type FinalisationFailureReason = (typeof finalisationFailureReasons)[number];
+
+export type FinalisationFailure = {
+  reason: FinalisationFailureReason;
+  /** When the latest failure was recorded. */
+  failedAt: string;
+  /** Failures recorded so far (the first one tells the sender). */
+  failures: number;
+  /** Retries the daily cron has made; bounded by MAX_AUTOMATIC_FINALISATION_RETRIES. */
+  automaticRetries: number;
+};
+
+/** The cron retries a failed finalisation at most this often, waiting 1, 2, 4, then 8 days. */
+export const MAX_AUTOMATIC_FINALISATION_RETRIES = 4;
+const FINALISATION_RETRY_BASE_MS = 24 * 3600_000;
+
 export type SignedDocument = { documentId: string; sha256: string; pages: number; size: number };
 
 /** An agreement written in Pactly: its template, language, stored source and the hash of the HTML signers read. */
@@ -92,8 +116,14 @@ export type EnvelopeState = {
   sentAt: string | null;
   expiresAt: string | null;
   endedAt: string | null;
-  /** none → pending (completion decided, job enqueued) → done (signed PDF recorded). */
-  finalisation: "none" | "pending" | "done";
+  /**
+   * none → pending (completion decided, job enqueued) → done (signed PDF recorded);
+   * pending → failed (the job gave up: the vocabulary's `finalisation_failed`) → pending (a retry).
+   * `failed` is a property of a sent envelope, not a status: the status stays `sent`.
+   */
+  finalisation: Finalisation;
+  /** Why and when the seal could not be made; kept through retries, cleared on completion. Absent or null otherwise. */
+  finalisationFailure?: FinalisationFailure | null;
   signedDocument: SignedDocument | null;
   recipients: Recipient[];
   /** Increases with every change; the D1 projection only ever moves forward. */
@@ -127,6 +157,9 @@ export const eventTypes = [
   "recipient_signed",
   "recipient_declined",
   "envelope_completion_decided",
+  // The finalisation job gave up (`finalisation_failed`), and a retry of it (by an operator or the cron).
+  "envelope_finalisation_failed",
+  "envelope_finalisation_retried",
   "envelope_completed",
   "envelope_declined",
   "envelope_cancelled",
@@ -167,6 +200,8 @@ export type Intent =
   | { kind: "expiry_warning"; recipientId: string }
   /** The sender cancelled: tells a signer who had been invited, with the sender's reason. */
   | { kind: "cancelled"; recipientId: string; reason: string }
+  /** Tells the sender the signed PDF could not be made, and why (a category). */
+  | { kind: "finalisation_failed"; reason: FinalisationFailureReason }
   /** Tells the sender the envelope's documents are deleted on `deletesAt`. */
   | { kind: "deletion_warning"; deletesAt: string };
 
@@ -228,7 +263,7 @@ export const signers = (state: EnvelopeState): Recipient[] =>
 
 export type CreateInput = Omit<
   EnvelopeState,
-  "status" | "sentAt" | "endedAt" | "finalisation" | "signedDocument" | "recipients" | "version" | "expiresAt" | "reminderEveryDays"
+  "status" | "sentAt" | "endedAt" | "finalisation" | "finalisationFailure" | "signedDocument" | "recipients" | "version" | "expiresAt" | "reminderEveryDays"
 > & { reminderEveryDays?: number };
 
 /**
@@ -250,6 +285,7 @@ export function upgradeState(stored: EnvelopeState): EnvelopeState {
     })),
     expiryWarnedAt: old.expiryWarnedAt ?? null,
     deletionWarnedAt: old.deletionWarnedAt ?? null,
+    finalisationFailure: old.finalisationFailure ?? null,
   };
 }
 
@@ -262,6 +298,7 @@ export function createEnvelope(input: CreateInput, actor: Actor): Transition {
     expiresAt: null,
     endedAt: null,
     finalisation: "none",
+    finalisationFailure: null,
     signedDocument: null,
     recipients: [],
     version: 1,
@@ -830,11 +867,14 @@ export function expire(state: EnvelopeState, at: string): Transition {
   };
 }
 
-/** The finalisation job reports back; recorded once, later reports are ignored. */
+/**
+ * The finalisation job reports back; recorded once, later reports are ignored. A signed PDF
+ * that arrives after a failure was recorded (a late attempt) is real, so it completes too.
+ */
 export function recordFinalised(state: EnvelopeState, signed: SignedDocument, at: string): Transition {
   if (state.finalisation === "done") return { state, events: [], intents: [] };
-  if (state.finalisation !== "pending") fail("Completion has not been decided");
-  const completed = next(state, { status: "completed", finalisation: "done", signedDocument: signed, endedAt: at });
+  if (state.finalisation !== "pending" && state.finalisation !== "failed") fail("Completion has not been decided");
+  const completed = next(state, { status: "completed", finalisation: "done", finalisationFailure: null, signedDocument: signed, endedAt: at });
   return {
     state: completed,
     events: [
@@ -843,6 +883,59 @@ export function recordFinalised(state: EnvelopeState, signed: SignedDocument, at
       }),
     ],
     intents: state.recipients.map((r) => ({ kind: "completed", recipientId: r.id })),
+  };
+}
+
+/**
+ * The finalisation job gave up (its retries ran out): the envelope stays `sent`, with
+ * `finalisation_failed`. The sender is told the first time only, so automatic retries that
+ * fail again do not mail them again. Recorded once per failure: a repeated report while it is
+ * already failed (the dead-letter queue delivers at least once) changes nothing.
+ */
+export function recordFinalisationFailed(state: EnvelopeState, input: { reason: FinalisationFailureReason; at: string }): Transition {
+  if (state.finalisation !== "pending") return { state, events: [], intents: [] };
+  const earlier = state.finalisationFailure ?? null;
+  const failure: FinalisationFailure = {
+    reason: input.reason,
+    failedAt: input.at,
+    failures: (earlier?.failures ?? 0) + 1,
+    automaticRetries: earlier?.automaticRetries ?? 0,
+  };
+  return {
+    state: next(state, { finalisation: "failed", finalisationFailure: failure }),
+    events: [event("envelope_finalisation_failed", input.at, { kind: "system" }, { data: { reason: input.reason, failures: failure.failures } })],
+    intents: failure.failures === 1 ? [{ kind: "finalisation_failed", reason: input.reason }] : [],
+  };
+}
+
+/**
+ * When the cron may next retry a failed finalisation: 1, 2, 4, then 8 days after the latest
+ * failure, and never after MAX_AUTOMATIC_FINALISATION_RETRIES (a file that can never be
+ * sealed is not retried forever; an operator can still retry it).
+ */
+export function nextFinalisationRetryAt(state: EnvelopeState): string | null {
+  const failure = state.finalisationFailure;
+  if (state.finalisation !== "failed" || !failure || failure.automaticRetries >= MAX_AUTOMATIC_FINALISATION_RETRIES) return null;
+  return new Date(Date.parse(failure.failedAt) + FINALISATION_RETRY_BASE_MS * 2 ** failure.automaticRetries).toISOString();
+}
+
+/**
+ * Queues the finalisation job again for a failed envelope: `operator` whenever asked (the
+ * cause was fixed), `cron` only when nextFinalisationRetryAt is due. Anything else (not
+ * failed, already retrying, completed) changes nothing, so a repeated command is harmless.
+ */
+export function retryFinalisation(state: EnvelopeState, input: { by: "operator" | "cron"; at: string }): Transition {
+  const failure = state.finalisationFailure;
+  if (state.finalisation !== "failed" || !failure) return { state, events: [], intents: [] };
+  if (input.by === "cron") {
+    const due = nextFinalisationRetryAt(state);
+    if (!due || due > input.at) return { state, events: [], intents: [] };
+  }
+  const automaticRetries = failure.automaticRetries + (input.by === "cron" ? 1 : 0);
+  return {
+    state: next(state, { finalisation: "pending", finalisationFailure: { ...failure, automaticRetries } }),
+    events: [event("envelope_finalisation_retried", input.at, { kind: "system" }, { data: { by: input.by, reason: failure.reason, automaticRetries } })],
+    intents: [{ kind: "finalise" }],
   };
 }
 

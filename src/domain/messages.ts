@@ -3,6 +3,7 @@
  * message id, used for idempotent delivery (the queue may deliver twice).
  */
 import { z } from "zod";
+import { finalisationFailureReasons } from "./envelope";
 
 const common = { v: z.literal(1), id: z.string().min(8).max(100), orgId: z.string().min(1) };
 const base = { ...common, envelopeId: z.string().min(1) };
@@ -86,6 +87,17 @@ export const deletionWarningMessage = z.object({
   timeZone: z.string().min(1),
 });
 
+/** To the sender: the signatures are collected but the signed PDF could not be made, and why (a category). */
+export const finalisationFailedMessage = z.object({
+  ...base,
+  type: z.literal("finalisation_failed"),
+  to: z.email(),
+  name: z.string(),
+  locale,
+  title: z.string(),
+  reason: z.enum(finalisationFailureReasons),
+});
+
 export const declinedMessage = z.object({
   ...base,
   type: z.literal("declined"),
@@ -157,6 +169,7 @@ export const queueMessage = z.discriminatedUnion("type", [
   expiryWarningMessage,
   cancelledMessage,
   deletionWarningMessage,
+  finalisationFailedMessage,
   verifyEmailMessage,
   passwordResetMessage,
   accountNoticeMessage,
@@ -171,6 +184,7 @@ export const webhookEventTypes = [
   "recipient.signed",
   "envelope.declined",
   "envelope.completed",
+  "envelope.finalisation_failed",
   "envelope.expired",
   "envelope.cancelled",
   "document.deleted",
@@ -183,6 +197,8 @@ const webhookData = z.object({
   recipientId: z.string().min(1).optional(),
   status: z.string().min(1),
   recipientStatus: z.string().min(1).optional(),
+  /** envelope.finalisation_failed: why, as a category (document_unreadable, seal_unavailable, ...). */
+  reason: z.string().min(1).optional(),
 });
 
 /** An envelope event worth a webhook, written to the envelope's outbox with the event itself; fanned out per endpoint. */

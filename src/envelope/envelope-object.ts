@@ -8,7 +8,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import * as machine from "../domain/envelope";
-import type { Actor, EnvelopeState, Intent, RequestContext, SignedDocument, Transition } from "../domain/envelope";
+import type { Actor, EnvelopeState, FinalisationFailureReason, Intent, RequestContext, SignedDocument, Transition } from "../domain/envelope";
 import { DomainError, type ErrorCode } from "../domain/errors";
 import { chain, GENESIS_HASH, type ChainedEvent } from "../domain/event-chain";
 import { hashToken, newId, randomToken } from "../domain/encoding";
@@ -203,6 +203,41 @@ export class Envelope extends DurableObject<Env> {
     return this.run(() => machine.recordFinalised(this.require(), signed, now()));
   }
 
+  /**
+   * A finalisation attempt failed: remembers why (a category), so the record made when the job
+   * gives up can say so. Not a transition: the queue may still retry and succeed.
+   */
+  async noteFinalisationFailure(reason: FinalisationFailureReason): Promise<void> {
+    this.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('finalise_last_failure', ?)", reason);
+  }
+
+  /**
+   * The finalisation job gave up (dead-lettered): recorded once, with the last attempt's reason.
+   * A dead letter left from before the latest retry (a message this object no longer waits
+   * for) changes nothing: the retry's own job may still succeed.
+   */
+  async recordFinalisationFailed(queueMessageId?: string): Promise<CommandResult> {
+    return this.run(() => {
+      const waitingFor = this.finaliseMessageIds();
+      if (queueMessageId && waitingFor.length > 0 && !waitingFor.includes(queueMessageId)) {
+        return { state: this.require(), events: [], intents: [] };
+      }
+      const noted = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'finalise_last_failure'").toArray()[0]?.v;
+      const reason = (machine.finalisationFailureReasons as readonly string[]).includes(noted ?? "") ? (noted as FinalisationFailureReason) : "unknown";
+      return machine.recordFinalisationFailed(this.require(), { reason, at: now() });
+    });
+  }
+
+  /** Queues the finalisation job again for a failed envelope (an operator's request, or the cron when due). */
+  async retryFinalisation(by: "operator" | "cron"): Promise<CommandResult> {
+    return this.run(() => {
+      const retried = machine.retryFinalisation(this.require(), { by, at: now() });
+      // A fresh attempt starts without the reason, or the queue messages, of the last one.
+      if (retried.events.length > 0) this.sql.exec("DELETE FROM meta WHERE k IN ('finalise_last_failure', 'finalise_messages')");
+      return retried;
+    });
+  }
+
   /** The cron's safety net for an alarm that did not fire. */
   async expireIfDue(): Promise<CommandResult> {
     return this.run(() => machine.expire(this.require(), now()));
@@ -372,6 +407,7 @@ export class Envelope extends DurableObject<Env> {
         };
       }
       case "finalise":
+        this.rememberFinaliseMessage(base.id);
         return { state, events: [], messages: [{ ...base, type: "finalise" }] };
       case "completed": {
         const { issued, recipient: r, token } = withFreshLink(state, intent.recipientId);
@@ -430,6 +466,20 @@ export class Envelope extends DurableObject<Env> {
           }],
         };
       }
+      case "finalisation_failed":
+        return {
+          state,
+          events: [],
+          messages: [{
+            ...base,
+            type: "finalisation_failed",
+            to: state.sender.email,
+            name: state.sender.name,
+            locale: state.sender.locale,
+            title: state.title,
+            reason: intent.reason,
+          }],
+        };
       case "deletion_warning":
         return {
           state,
@@ -491,9 +541,22 @@ export class Envelope extends DurableObject<Env> {
       const state = this.load();
       if (state?.finalisation !== "pending") return this.setDue("finalise_check", null);
       const message: QueueMessage = { v: 1, id: newId("msg"), envelopeId: state.id, orgId: state.orgId, type: "finalise" };
+      this.rememberFinaliseMessage(message.id);
       this.sql.exec("INSERT INTO outbox (id, body, created_at) VALUES (?, ?, ?)", message.id, JSON.stringify(message), now());
       this.setDue("finalise_check", Date.now() + FINALISE_CHECK_MS);
     });
+  }
+
+  /** The finalisation job's queue messages since completion was decided or last retried (for dead letters). */
+  private finaliseMessageIds(): string[] {
+    const row = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'finalise_messages'").toArray()[0];
+    return row ? (JSON.parse(row.v) as string[]) : [];
+  }
+
+  private rememberFinaliseMessage(id: string): void {
+    // The alarm re-queues every 10 minutes while pending: the newest few are enough.
+    const ids = [...this.finaliseMessageIds(), id].slice(-20);
+    this.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('finalise_messages', ?)", JSON.stringify(ids));
   }
 
   private load(): EnvelopeState | null {

@@ -13,6 +13,7 @@ import { webhooksEn } from "./sections/webhooks";
 import { auditEn } from "./sections/audit";
 import { organisationsEn } from "./sections/organisations";
 import { dataExportEn } from "./sections/data-export";
+import { finalisationEn } from "./sections/finalisation";
 import { yourDataEn } from "./sections/your-data";
 
 export const en = {
@@ -560,4 +561,5 @@ export const en = {
   ...organisationsEn,
   ...dataExportEn,
   ...yourDataEn,
+  ...finalisationEn,
 } as const;

@@ -14,6 +14,7 @@ import { webhooksNb } from "./sections/webhooks";
 import { auditNb } from "./sections/audit";
 import { organisationsNb } from "./sections/organisations";
 import { dataExportNb } from "./sections/data-export";
+import { finalisationNb } from "./sections/finalisation";
 import { yourDataNb } from "./sections/your-data";
 
 export const nb: Record<keyof typeof en, string> = {
@@ -561,4 +562,5 @@ export const nb: Record<keyof typeof en, string> = {
   ...organisationsNb,
   ...dataExportNb,
   ...yourDataNb,
+  ...finalisationNb,
 };

@@ -2,12 +2,14 @@
  * The notifications queue consumer. Messages are validated by their zod schema;
  * delivery is idempotent by our own message id (the queue delivers at least once);
  * failures retry with backoff, then land in the dead-letter queue, whose consumer
- * records the failure for the sender to see. A provider's "never" (an invalid address)
+ * records the failure for the sender to see (a finalisation job that gave up becomes the
+ * envelope's `finalisation_failed`). A provider's "never" (an invalid address)
  * is recorded at once instead of being retried.
  */
 import { queueBody, type QueueBody, type WebhookDeliveryMessage, type WebhookEventMessage } from "../domain/messages";
 import type { Env } from "../env";
 import { finaliseEnvelope } from "../services/finalise-envelope";
+import { recordFinalisationFailure } from "../services/record-finalisation-failure";
 import { mailerFor } from "../services/mail/mailer";
 import { ProviderError, type Fetcher } from "../services/mail/provider-error";
 import { smsSenderFor } from "../services/sms/sms";
@@ -68,7 +70,9 @@ async function handleDeadLetters(batch: MessageBatch<unknown>, env: Env): Promis
     try {
       // A message whose send succeeded but whose record came late is not a failure.
       if (message?.type === "webhook_delivery") await recordWebhookDeliveryFailed(db, message);
-      else if (message && message.type !== "finalise" && !isWebhookMessage(message) && !(await wasDelivered(db, message.id))) await recordFailure(env, message, "retries_exhausted", null);
+      // The seal could not be made: the envelope says so, the sender is told, the cron retries later.
+      else if (message?.type === "finalise") await recordFinalisationFailure(env, { envelopeId: message.envelopeId, queueMessageId: message.id });
+      else if (message && !isWebhookMessage(message) && !(await wasDelivered(db, message.id))) await recordFailure(env, message, "retries_exhausted", null);
       msg.ack();
     } catch (error) {
       console.error(JSON.stringify({ msg: "dead letter not recorded; will retry", id: message?.id ?? msg.id, error: String(error) }));

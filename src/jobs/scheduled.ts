@@ -1,5 +1,6 @@
 /**
- * The daily cron: the expiry, reminder and expiry-warning safety nets, the senders' warnings
+ * The daily cron: the expiry, reminder and expiry-warning safety nets, retries of failed
+ * finalisations (operators' requests, and automatic ones with backoff), the senders' warnings
  * seven days before deletion, forgetting API idempotency answers older than
  * a day and login challenges long expired, finishing any key-encryption-key rotation
  * (document, 2FA and webhook-secret data keys), and retention: deleting ended envelopes
@@ -19,6 +20,7 @@ import { keyring } from "../services/keyring";
 import { countStaleWebhookKeys } from "../storage/webhooks";
 import { countStaleTwoFactorKeys, sweepLoginChallenges } from "../storage/two-factor";
 import { overdueEnvelopeIds } from "../storage/sweeps";
+import { type FinalisationRetryCounts, retryFailedFinalisations } from "../services/retry-finalisation";
 
 /** Data keys rewrapped per cron run: about 100 D1 round trips, well inside a cron's limits. */
 export const REWRAP_PER_RUN = 5_000;
@@ -31,6 +33,8 @@ export type ScheduledResult = {
   /** Envelopes whose overdue reminders or expiry warning the cron asked for (each object sends only what is due). */
   remindersChecked: number;
   deletionWarnings: number;
+  /** Failed finalisations queued again: on an operator's request, and automatically when due. */
+  finalisations: FinalisationRetryCounts;
   keys: RewrapCounts;
   retention: SweepResult;
   orphans: OrphanReport;
@@ -56,6 +60,9 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
       console.error(JSON.stringify({ msg: "reminder safety net failed for an envelope; tomorrow's run retries", envelopeId: id, error: String(error) }));
     }
   }
+  // Failed finalisations: operators' requests, then automatic retries with backoff (bounded in number).
+  const finalisations = await retryFailedFinalisations(env, db, now);
+  if (finalisations.requested + finalisations.automatic + finalisations.failed > 0) console.log(JSON.stringify({ msg: "finalisation retries", ...finalisations }));
   await sweepApiReplies(db, controller.scheduledTime);
   await sweepLoginChallenges(db, at);
   const keys = await rewrapDataKeys(env, db, { limit: REWRAP_PER_RUN });
@@ -75,5 +82,5 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
   const orphans = await reconcileObjects(env, db, { now: at, limit: RECONCILE_PER_RUN });
   // One line per run for the operator: what was deleted, what failed (retried tomorrow), and R2 objects with no row.
   console.log(JSON.stringify({ msg: "retention sweep", ...retention, orphanObjects: orphans.orphans, orphanSample: orphans.sample, objectsListed: orphans.listed }));
-  return { expired, remindersChecked: remindIds.length, deletionWarnings, keys, retention, orphans };
+  return { expired, remindersChecked: remindIds.length, finalisations, deletionWarnings, keys, retention, orphans };
 }

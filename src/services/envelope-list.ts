@@ -47,6 +47,8 @@ export type EnvelopeListItem = {
   signed: number;
   /** Everyone signed and the signed PDF is being made: still `sent` until it is stored. */
   finalising: boolean;
+  /** The signed PDF could not be made (`finalisation_failed`); the envelope stays `sent`. */
+  finalisationFailed: boolean;
   /** When the signed PDF will be deleted (completed envelopes only). */
   retentionUntil: string | null;
 };
@@ -139,7 +141,8 @@ export async function listEnvelopes(
       createdAt: r.createdAt,
       signers: r.signers,
       signed: r.signed,
-      finalising: r.status === "sent" && r.signers > 0 && r.signed === r.signers,
+      finalising: r.status === "sent" && r.signers > 0 && r.signed === r.signers && r.finalisation !== "failed",
+      finalisationFailed: r.status === "sent" && r.finalisation === "failed",
       retentionUntil: r.status === "completed" && r.endedAt ? retentionEndsAt(r.endedAt, opts.retentionDays) : null,
     })),
   };
@@ -162,7 +165,7 @@ function matchesSearch(term: string): SQL {
  */
 function pageQuery(db: Db, user: SessionUser, where: SQL, page: number) {
   const cut = db
-    .select({ id: envelopes.id, title: envelopes.title, status: envelopes.status, createdAt: envelopes.createdAt, endedAt: envelopes.endedAt })
+    .select({ id: envelopes.id, title: envelopes.title, status: envelopes.status, finalisation: envelopes.finalisation, createdAt: envelopes.createdAt, endedAt: envelopes.endedAt })
     .from(envelopes)
     .where(where)
     .orderBy(desc(envelopes.createdAt), desc(envelopes.id))
@@ -174,6 +177,7 @@ function pageQuery(db: Db, user: SessionUser, where: SQL, page: number) {
       id: cut.id,
       title: cut.title,
       status: cut.status,
+      finalisation: cut.finalisation,
       createdAt: cut.createdAt,
       endedAt: cut.endedAt,
       signers: sql<number>`count(${recipients.id})`.mapWith(Number),

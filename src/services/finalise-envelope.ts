@@ -5,7 +5,7 @@
  * Safe to retry at any step: the D1 row holding the wrapped key is written before
  * the bytes, and a retry reuses that key and overwrites the same object.
  */
-import type { EnvelopeState, SignedDocument } from "../domain/envelope";
+import type { EnvelopeState, FinalisationFailureReason, SignedDocument } from "../domain/envelope";
 import { newId, sha256Hex } from "../domain/encoding";
 import { DomainError } from "../domain/errors";
 import type { Env } from "../env";
@@ -41,6 +41,13 @@ export async function finaliseEnvelope(env: Env, envelopeId: string, hooks: Fina
   try {
     const stored = await storedSignedVersion(env, state) ?? await buildAndStore(env, state, hooks);
     await command(stub.recordFinalised(stored));
+  } catch (error) {
+    // The object keeps the category (never the message) for the record made if the job gives up.
+    const reason = error instanceof FinalisationError ? error.reason : "unknown";
+    await stub.noteFinalisationFailure(reason).catch(() => undefined);
+    // The kind of error, for the operator: its class and code, never its message (it could quote the document).
+    console.error(JSON.stringify({ msg: "finalisation attempt failed", envelopeId, orgId: state.orgId, reason, cause: errorKind(error instanceof FinalisationError ? error.cause : error) }));
+    throw error;
   } finally {
     await stub.releaseFinalisation(attemptId);
   }
@@ -60,22 +67,50 @@ async function storedSignedVersion(env: Env, state: EnvelopeState): Promise<Sign
   return { documentId: row.id, sha256: row.sha256, pages: row.pages, size: row.size };
 }
 
+/** A failed attempt with the category the sender and operators are told (the cause stays in `cause`, for logs only). */
+export class FinalisationError extends Error {
+  constructor(readonly reason: FinalisationFailureReason, cause: unknown) {
+    super(`finalisation failed: ${reason}`, { cause });
+    this.name = "FinalisationError";
+  }
+}
+
+function errorKind(error: unknown): string {
+  if (error instanceof DomainError) return `DomainError:${error.code}`;
+  return error instanceof Error ? error.name : typeof error;
+}
+
+/** Runs one step; whatever it throws is classified as `reason`. */
+async function step<T>(reason: FinalisationFailureReason, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw new FinalisationError(reason, error);
+  }
+}
+
 async function buildAndStore(env: Env, state: EnvelopeState, hooks: FinaliseHooks): Promise<SignedDocument> {
   const db = database(env.DB);
   const id = signedDocumentId(state.id);
   const r2Key = objectKey(state.orgId, id);
-  const original = await findDocument(db, state.orgId, state.document.id);
-  if (!original) throw new DomainError("not_found", "The original document is missing");
+  const originalBytes = await step("document_unreadable", async () => {
+    const original = await findDocument(db, state.orgId, state.document.id);
+    if (!original) throw new DomainError("not_found", "The original document is missing");
+    return readDocument(env, original);
+  });
   const events = await envelopeStub(env, state.id).getEvents();
   const evidence = buildEvidenceBundle(state, events, { generatedAt: new Date().toISOString() });
-  const certified = await buildSignedPdf({
-    original: await readDocument(env, original),
-    certificate: certificateView(env, state, evidence),
-    labels: certificateLabels(state),
-    evidence: { json: serialiseEvidenceBundle(evidence), filename: evidenceFilename(state.id) },
-  });
+  const certified = await step("document_unsealable", () =>
+    buildSignedPdf({
+      original: originalBytes,
+      certificate: certificateView(env, state, evidence),
+      labels: certificateLabels(state),
+      evidence: { json: serialiseEvidenceBundle(evidence), filename: evidenceFilename(state.id) },
+    }),
+  );
   // The seal is the last revision and covers everything before it.
-  const signed = { bytes: await sealDocument(env, certified.bytes, translator(state.sender.locale)("seal.reason")), pages: certified.pages };
+  const sealed = await step("seal_unavailable", () => sealDocument(env, certified.bytes, translator(state.sender.locale)("seal.reason")));
+  const signed = { bytes: sealed, pages: certified.pages };
   await hooks.afterStep?.("built");
 
   // The row with the wrapped key first: bytes in R2 are never left without the key that reads them.
@@ -98,9 +133,9 @@ async function buildAndStore(env: Env, state: EnvelopeState, hooks: FinaliseHook
     kekId: wrapped.kekId,
     createdAt: new Date().toISOString(),
   };
-  await upsertDocument(db, row);
+  await step("storage_unavailable", () => upsertDocument(db, row));
   await hooks.afterStep?.("row_written");
-  await putBlob(env.DOCUMENTS, r2Key, await encryptDocumentParts(key, id, signed.bytes), { kekId: wrapped.kekId });
+  await step("storage_unavailable", async () => putBlob(env.DOCUMENTS, r2Key, await encryptDocumentParts(key, id, signed.bytes), { kekId: wrapped.kekId }));
   await hooks.afterStep?.("object_written");
   return { documentId: id, sha256: row.sha256, pages: row.pages, size: row.size };
 }

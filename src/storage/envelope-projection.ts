@@ -4,7 +4,7 @@
  * state the object did not have.
  */
 import { and, eq, gt, inArray, notInArray, sql } from "drizzle-orm";
-import type { EnvelopeState } from "../domain/envelope";
+import { nextFinalisationRetryAt, type EnvelopeState } from "../domain/envelope";
 import type { ChainedEvent } from "../domain/event-chain";
 import type { Db } from "./db";
 import { documents, envelopes, events, recipients, signingLinks } from "./schema";
@@ -26,6 +26,9 @@ export async function mirrorEnvelope(db: Db, state: EnvelopeState, newEvents: Ch
     expiresAt: state.expiresAt,
     endedAt: state.endedAt,
     signedDocumentId: state.signedDocument?.documentId ?? null,
+    finalisation: state.finalisation,
+    finalisationFailureReason: state.finalisation === "failed" ? (state.finalisationFailure?.reason ?? null) : null,
+    finalisationRetryAt: nextFinalisationRetryAt(state),
     version: state.version,
     ...(head ? { eventHead: head } : {}),
   };

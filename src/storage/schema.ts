@@ -79,6 +79,12 @@ export const envelopes = sqliteTable("envelopes", {
   expiresAt: text("expires_at"),
   endedAt: text("ended_at"),
   signedDocumentId: text("signed_document_id"),
+  /** none | pending | done | failed: the object's finalisation, for the list (migration 0015). */
+  finalisation: text("finalisation").notNull().default("none"),
+  /** Why a failed finalisation failed (a category), else null (migration 0015). */
+  finalisationFailureReason: text("finalisation_failure_reason"),
+  /** When the cron may next retry a failed finalisation; null when it will not (migration 0015). */
+  finalisationRetryAt: text("finalisation_retry_at"),
   eventHead: text("event_head"),
   version: integer("version").notNull(),
 }, (t) => [
@@ -148,3 +154,4 @@ export * from "./schema-reminders";
 export * from "./schema-organisations";
 export * from "./schema-audit";
 export * from "./schema-webhooks";
+export * from "./schema-finalisation";

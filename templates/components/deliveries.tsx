@@ -14,7 +14,7 @@ export type DeliveryPanel = {
   openFailures: string[];
 };
 
-const kinds = new Set(["invite", "reminder", "code", "completed", "declined", "expiry_warning", "cancelled", "deletion_warning"]);
+const kinds = new Set(["invite", "reminder", "code", "completed", "declined", "expiry_warning", "cancelled", "deletion_warning", "finalisation_failed"]);
 
 function kindKey(kind: string, prefix: "notifications.kind" | "notifications.failed"): MessageKey {
   return `${prefix}.${kinds.has(kind) ? kind : "other"}` as MessageKey;

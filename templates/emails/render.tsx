@@ -80,6 +80,15 @@ function wordsOf(message: DeliverableMessage, t: Translate, { baseUrl, retention
         action: "reminders.mail.action.envelope",
       };
     }
+    case "finalisation_failed": {
+      const link = `${baseUrl}/envelopes/${message.envelopeId}`;
+      return {
+        subject: t("finalisation.mail.subject", { title: message.title }),
+        body: t("finalisation.mail.body", { name: message.name, title: message.title, reason: t(`finalisation.reason.${message.reason}`), link }),
+        link,
+        action: "finalisation.mail.action",
+      };
+    }
     case "declined": {
       const link = `${baseUrl}/envelopes/${message.envelopeId}`;
       return {

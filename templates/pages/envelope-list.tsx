@@ -136,7 +136,7 @@ function Results({ view, list, now }: { view: View; list: EnvelopeList; now: Dat
             {list.items.map((e) => (
               <tr>
                 <td><a href={`/envelopes/${e.id}`}>{e.title}</a></td>
-                <td><StatusTag view={view} status={e.status} finalising={e.finalising} /></td>
+                <td><StatusTag view={view} status={e.status} finalising={e.finalising} finalisationFailed={e.finalisationFailed} /></td>
                 <td>{e.signers === 0 ? t("dashboard.noSigners") : t("envelopes.signedOf", { signed: e.signed, total: e.signers })}</td>
                 <td><time datetime={e.createdAt}>{formatDateTime(locale, e.createdAt)}</time></td>
                 <td>{e.retentionUntil ? <Retention view={view} until={e.retentionUntil} now={now} compact /> : null}</td>

@@ -1,5 +1,5 @@
 import { formatBytes, formatDateTime, type MessageKey, type Translate } from "../../src/i18n";
-import { canCorrectEmail, signersDue, type EnvelopeState, type Recipient } from "../../src/domain/envelope";
+import { canCorrectEmail, nextFinalisationRetryAt, signersDue, type EnvelopeState, type Recipient } from "../../src/domain/envelope";
 import { identificationMethods, reminderEveryDays, timeZoneChoices, DEFAULT_TIME_ZONE } from "../../src/domain/envelope-input";
 import type { ChainedEvent } from "../../src/domain/event-chain";
 import { StatusTag } from "../components/status-tag";
@@ -140,12 +140,41 @@ function CorrectEmailForm({ view, state, recipient, value, error }: { view: View
   );
 }
 
+/**
+ * The seal could not be made: says so, why (a category, never an error message), and whether
+ * Pactly tries again by itself. A status message, not an alert: it is news on load, not a
+ * response to something the reader did.
+ */
+function FinalisationFailedNotice({ view, state }: { view: View; state: EnvelopeState }) {
+  const { t, locale } = view;
+  const failure = state.finalisationFailure;
+  const retryAt = nextFinalisationRetryAt(state);
+  return (
+    <div class="notice notice--warning" role="status" id="finalisation-failed">
+      <h2>{t("finalisation.failed.heading")}</h2>
+      <p>{t("finalisation.failed.body")}</p>
+      {failure ? (
+        <>
+          <p>
+            <strong>{t("finalisation.failed.reasonLabel")}:</strong> {t(`finalisation.reason.${failure.reason}`)}
+          </p>
+          <p>{t("finalisation.failed.when", { date: formatDateTime(locale, failure.failedAt, state.timeZone) })}</p>
+        </>
+      ) : null}
+      <p>{retryAt ? t("finalisation.failed.nextRetry", { date: formatDateTime(locale, retryAt, state.timeZone) }) : t("finalisation.failed.noRetry")}</p>
+    </div>
+  );
+}
+
 export function EnvelopePage(props: EnvelopePageProps) {
   const { view, state, events } = props;
   const { t, locale } = view;
   const draft = state.status === "draft";
   const finalising = state.status === "sent" && state.finalisation !== "none";
+  const finalisationFailed = state.status === "sent" && state.finalisation === "failed";
   const out = state.status === "sent" && !finalising;
+  // A failed finalisation changes only when a retry starts (a day or more away): no polling for it.
+  const polling = state.status === "sent" && !finalisationFailed;
   const settings = { values: props.settings?.values ?? settingsValues(state), errors: props.settings?.errors ?? {} };
   const add = { values: props.add?.values ?? {}, errors: props.add?.errors ?? {} };
   const send = { values: props.send?.values ?? {}, errors: props.send?.errors ?? {} };
@@ -170,10 +199,14 @@ export function EnvelopePage(props: EnvelopePageProps) {
       <p><a href="/envelopes">{t("envelope.back")}</a></p>
       {props.notice ? <div class="notice" role="status"><p>{props.notice}</p></div> : null}
       <h1>{state.title}</h1>
-      <div id="envelope-status" hx-get={state.status === "sent" ? `/envelopes/${state.id}` : undefined} hx-trigger={state.status === "sent" ? "every 5s" : undefined} hx-select="#envelope-status" hx-swap="outerHTML">
-        <p>{t("envelope.status")}: <StatusTag view={view} status={state.status} finalising={finalising} /></p>
+      <div id="envelope-status" hx-get={polling ? `/envelopes/${state.id}` : undefined} hx-trigger={polling ? "every 5s" : undefined} hx-select="#envelope-status" hx-swap="outerHTML">
+        <p>{t("envelope.status")}: <StatusTag view={view} status={state.status} finalising={finalising} finalisationFailed={finalisationFailed} /></p>
         {state.status === "sent" && state.expiresAt && !finalising ? <p>{t("envelope.expires", { date: formatDateTime(locale, state.expiresAt, state.timeZone) })}</p> : null}
-        {finalising ? <p>{t("envelope.finalising")}</p> : null}
+        {finalisationFailed ? (
+          <FinalisationFailedNotice view={view} state={state} />
+        ) : finalising ? (
+          <p>{t(state.finalisationFailure ? "finalisation.retrying" : "envelope.finalising")}</p>
+        ) : null}
         {state.status === "completed" ? (
           <>
             <p><a class="button button--primary" href={`/envelopes/${state.id}/signed.pdf`} download>{t("envelope.download")}</a></p>

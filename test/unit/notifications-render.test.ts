@@ -32,6 +32,7 @@ const everyType: DeliverableMessage[] = [
   code({ channel: "email", to: "kari@example.com" }),
   { ...base, type: "completed", recipientId: "rcp_1", to: "kari@example.com", name: "Kari", locale: "en", title: "Used-car sale", token },
   { ...base, type: "declined", to: "sara@example.com", locale: "en", title: "Used-car sale", declinedByName: "Kari", reason: "Wrong price" },
+  { ...base, type: "finalisation_failed", to: "sara@example.com", name: "Sara", locale: "en", title: "Used-car sale", reason: "document_unsealable" },
   { v: 1, id: "msg_acc_1", orgId: "org_1", type: "verify_email", userId: "usr_1", to: "sara@example.com", name: "Sara", locale: "en", purpose: "signup", token },
   { v: 1, id: "msg_acc_2", orgId: "org_1", type: "password_reset", userId: "usr_1", to: "sara@example.com", name: "Sara", locale: "en", token },
   { v: 1, id: "msg_acc_3", orgId: "org_1", type: "account_notice", userId: "usr_1", to: "sara@example.com", name: "Sara", locale: "en", notice: "password_changed" },
@@ -64,6 +65,21 @@ describe("email rendering", () => {
     expect(html).toContain("Åpne og signer");
     expect(text).toContain("Hei Kari Nordmann");
     expect(text).not.toContain("Hello");
+  });
+
+  it("tells the sender, in their language, that the signed PDF could not be made and why, with a link to the envelope", () => {
+    const message = { ...base, type: "finalisation_failed" as const, to: "sara@example.com", name: "Sara", title: "Bilsalg <Volvo>", reason: "seal_unavailable" as const };
+    const en = email({ ...message, locale: "en" });
+    expect(en.subject).toBe("“Bilsalg <Volvo>” is signed but could not be completed");
+    expect(en.text).toContain("Reason: Pactly’s seal could not be applied (a problem on our side).");
+    expect(en.text).toContain("Nobody needs to sign again.");
+    expect(en.link).toBe("https://sign.example.com/envelopes/env_1");
+    expect(en.html).toContain(`href="https://sign.example.com/envelopes/env_1"`);
+    expect(en.html).toContain("Bilsalg &lt;Volvo&gt;");
+    const nb = email({ ...message, locale: "nb" });
+    expect(nb.subject).toBe("«Bilsalg <Volvo>» er signert, men kunne ikke fullføres");
+    expect(nb.text).toContain("Årsak: Pactlys segl kunne ikke settes på (en feil hos oss).");
+    expect(nb.html).toContain('lang="nb"');
   });
 
   it("says Reminder in the subject of a reminder, in both languages", () => {

@@ -15,6 +15,7 @@ const webhookTypeOf: Partial<Record<ChainedEvent["type"], WebhookEventType>> = {
   recipient_signed: "recipient.signed",
   envelope_declined: "envelope.declined",
   envelope_completed: "envelope.completed",
+  envelope_finalisation_failed: "envelope.finalisation_failed",
   envelope_expired: "envelope.expired",
   envelope_cancelled: "envelope.cancelled",
   envelope_purged: "document.deleted",
@@ -40,6 +41,8 @@ export function webhookEventMessages(state: EnvelopeState, events: ChainedEvent[
         status: state.status,
         ...(e.recipientId ? { recipientId: e.recipientId } : {}),
         ...(recipient ? { recipientStatus: recipient.status } : {}),
+        // A category from the state machine's list, never an error message.
+        ...(type === "envelope.finalisation_failed" && typeof e.data.reason === "string" ? { reason: e.data.reason } : {}),
       },
     });
   }

@@ -434,3 +434,104 @@ describe("identification", () => {
     expect(m.maskPhone("+358401234567")).toBe("+358 *** ** 567");
   });
 });
+
+// ---- finalisation_failed: the seal could not be made; the sender is told; it can be retried ----
+
+describe("a failed finalisation", () => {
+  const signedPdf = { documentId: "doc_s", sha256: "cd".repeat(32), pages: 3, size: 10 };
+  const day = 24 * hour;
+
+  /** Both signers signed: completion decided, the job queued. */
+  function pending(): m.EnvelopeState {
+    let state = issueAll(m.send(draft(), { actor: sender, at: at(2), expiresAt, context: ctx }));
+    state = m.sign(state, { recipientId: "rcp_1", typedName: "Signer 1", at: at(3), context: ctx }).state;
+    return m.sign(state, { recipientId: "rcp_2", typedName: "Signer 2", at: at(4), context: ctx }).state;
+  }
+
+  it("stays sent with finalisation_failed, records one event and tells the sender once", () => {
+    const before = pending();
+    const failed = m.recordFinalisationFailed(before, { reason: "document_unsealable", at: at(10) });
+    expect(failed.state.status).toBe("sent");
+    expect(failed.state.finalisation).toBe("failed");
+    expect(failed.state.finalisationFailure).toEqual({ reason: "document_unsealable", failedAt: at(10), failures: 1, automaticRetries: 0 });
+    expect(failed.events.map((e) => [e.type, e.data])).toEqual([["envelope_finalisation_failed", { reason: "document_unsealable", failures: 1 }]]);
+    expect(failed.intents).toEqual([{ kind: "finalisation_failed", reason: "document_unsealable" }]);
+    // Signers stay signed.
+    expect(failed.state.recipients.map((r) => r.status)).toEqual(["signed", "signed"]);
+    // The dead-letter queue delivers at least once: a second report changes nothing.
+    const again = m.recordFinalisationFailed(failed.state, { reason: "unknown", at: at(11) });
+    expect(again.events).toEqual([]);
+    expect(again.intents).toEqual([]);
+    expect(again.state).toBe(failed.state);
+  });
+
+  it("is not recorded for an envelope whose completion was not decided, or that is completed", () => {
+    const out = issueAll(m.send(draft(), { actor: sender, at: at(2), expiresAt, context: ctx }));
+    expect(m.recordFinalisationFailed(out, { reason: "unknown", at: at(5) }).events).toEqual([]);
+    const done = m.recordFinalised(pending(), signedPdf, at(5)).state;
+    const late = m.recordFinalisationFailed(done, { reason: "unknown", at: at(6) });
+    expect(late.events).toEqual([]);
+    expect(late.state.status).toBe("completed");
+  });
+
+  it("refuses signing twice, cancelling and expiring while failed", () => {
+    const failed = m.recordFinalisationFailed(pending(), { reason: "seal_unavailable", at: at(10) }).state;
+    expect(m.sign(failed, { recipientId: "rcp_1", typedName: "Signer 1", at: at(11), context: ctx }).events).toEqual([]);
+    expectCode(() => m.cancel(failed, { actor: sender, reason: "No", at: at(11), context: ctx }), "invalid_transition");
+    expect(m.expire(failed, later(expiresAt, day)).state.status).toBe("sent");
+  });
+
+  it("is retried by the cron after 1, 2, 4 and 8 days, then only by an operator", () => {
+    let state = m.recordFinalisationFailed(pending(), { reason: "storage_unavailable", at: at(10) }).state;
+    const waits = [1, 2, 4, 8];
+    for (const [i, days] of waits.entries()) {
+      const due = later(at(10 + i), days * day);
+      expect(m.nextFinalisationRetryAt(state)).toBe(due);
+      // Not before it is due: nothing happens.
+      expect(m.retryFinalisation(state, { by: "cron", at: later(due, -1000) }).events).toEqual([]);
+      const retried = m.retryFinalisation(state, { by: "cron", at: due });
+      expect(retried.state.finalisation).toBe("pending");
+      expect(retried.intents).toEqual([{ kind: "finalise" }]);
+      expect(retried.events.map((e) => [e.type, e.data])).toEqual([["envelope_finalisation_retried", { by: "cron", reason: "storage_unavailable", automaticRetries: i + 1 }]]);
+      // The retry fails again: recorded, but the sender is not mailed a second time.
+      const failedAgain = m.recordFinalisationFailed(retried.state, { reason: "storage_unavailable", at: at(11 + i) });
+      expect(failedAgain.intents).toEqual([]);
+      expect(failedAgain.state.finalisationFailure?.failures).toBe(i + 2);
+      state = failedAgain.state;
+    }
+    expect(m.MAX_AUTOMATIC_FINALISATION_RETRIES).toBe(waits.length);
+    expect(m.nextFinalisationRetryAt(state)).toBeNull();
+    expect(m.retryFinalisation(state, { by: "cron", at: later(at(20), 365 * day) }).events).toEqual([]);
+    // An operator, who fixed the cause, may retry whenever.
+    const byOperator = m.retryFinalisation(state, { by: "operator", at: at(30) });
+    expect(byOperator.state.finalisation).toBe("pending");
+    expect(byOperator.events[0]!.data).toMatchObject({ by: "operator", automaticRetries: waits.length });
+  });
+
+  it("retries only a failed finalisation, and a repeated retry queues nothing twice", () => {
+    expect(m.retryFinalisation(pending(), { by: "operator", at: at(10) }).events).toEqual([]);
+    const failed = m.recordFinalisationFailed(pending(), { reason: "document_unreadable", at: at(10) }).state;
+    const once = m.retryFinalisation(failed, { by: "operator", at: at(11) });
+    const twice = m.retryFinalisation(once.state, { by: "operator", at: at(12) });
+    expect(twice.events).toEqual([]);
+    expect(twice.intents).toEqual([]);
+  });
+
+  it("completes once when a retry succeeds, notifies everyone once and forgets the failure", () => {
+    const failed = m.recordFinalisationFailed(pending(), { reason: "seal_unavailable", at: at(10) }).state;
+    const retried = m.retryFinalisation(failed, { by: "operator", at: at(11) }).state;
+    const done = m.recordFinalised(retried, signedPdf, at(12));
+    expect(done.state.status).toBe("completed");
+    expect(done.state.finalisation).toBe("done");
+    expect(done.state.finalisationFailure).toBeNull();
+    expect(done.events.map((e) => e.type)).toEqual(["envelope_completed"]);
+    expect(done.intents).toEqual([{ kind: "completed", recipientId: "rcp_1" }, { kind: "completed", recipientId: "rcp_2" }]);
+    expect(m.nextFinalisationRetryAt(done.state)).toBeNull();
+    expect(m.recordFinalised(done.state, signedPdf, at(13)).events).toEqual([]);
+  });
+
+  it("brings state stored before finalisation_failed existed up to date", () => {
+    const { finalisationFailure: _, ...old } = pending();
+    expect(m.upgradeState(old as m.EnvelopeState).finalisationFailure).toBeNull();
+  });
+});
