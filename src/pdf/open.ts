@@ -1,18 +1,21 @@
 /**
  * Opens a PDF strictly: the checks of inspectPdf (at upload). Anything a viewer
  * would have to repair is rejected as damaged. buildSignedPdf (at completion)
- * makes the structural part of these checks (checkCrossReference) but never
- * loads the whole file.
+ * makes the structural part of these checks (checkCrossReference, the same walk
+ * over the cross-reference sections) but never loads the whole file. Every
+ * stream read on the way is inflated within one budget per file (see inflate.ts).
  */
-import { ParseSpeeds, PDFDocument, PDFName, PDFNumber, PDFRef } from "pdf-lib";
+import { PDFArray, PDFDict, type PDFDocument, PDFName, PDFNumber, type PDFObject, PDFRawStream, PDFRef } from "pdf-lib";
 import { DomainError } from "../domain/errors";
+import { inflateLimits } from "../domain/limits";
+import { decodeWithin, InflateBudget, InflateLimitError, inflateNatively, loadWithin } from "./inflate";
 import {
   analyseCrossReference,
-  analyseStructure,
   type CrossReferenceIndex,
   findHeader,
   hasEndMarker,
   mentionsEncryption,
+  nestsDeeperThan,
   type PdfHeader,
   type PdfStructure,
 } from "./structure";
@@ -24,6 +27,8 @@ export const pdfMessages = {
   encrypted:
     "This PDF is password-protected. Remove the password (and any editing restrictions) and upload it again.",
   noPages: "This PDF has no pages. Export it again and upload the new file.",
+  unpacksTooLarge:
+    "This PDF unpacks to far more data than its size suggests, more than Pactly reads from one file. Export it again and upload the new file.",
   tooLarge: (maxBytes: number) =>
     `This PDF is too large. The limit is ${formatMegabytes(maxBytes)}. Make the file smaller and upload it again.`,
   tooManyPages: (pages: number, maxPages: number) =>
@@ -44,40 +49,35 @@ export interface OpenedPdf {
 
 const damaged = () => new DomainError("invalid_pdf", pdfMessages.damaged);
 const locked = () => new DomainError("pdf_encrypted", pdfMessages.encrypted);
+const unpacksTooLarge = () => new DomainError("pdf_unpacks_too_large", pdfMessages.unpacksTooLarge);
 
 /**
- * The checks that need no full load: a header, an end marker, a chain of
- * cross-reference sections that each point at their objects, no encryption.
- */
-function checkStructure(bytes: Uint8Array): PdfStructure {
-  const header = checkHeader(bytes);
-  let structure: PdfStructure;
-  try {
-    structure = analyseStructure(bytes, header);
-  } catch {
-    throw mentionsEncryption(bytes) ? locked() : damaged();
-  }
-  if (structure.encrypted) throw locked();
-  return structure;
-}
-
-/**
- * checkStructure, and where every object is (see readCrossReference), in one
- * walk: what the finalisation path (buildSignedPdf) needs to read the few
- * objects it changes without loading the document.
+ * The header, an end marker, a chain of cross-reference sections that each point
+ * at their objects, no encryption, and where every object is: what upload checks
+ * first and what the finalisation path (buildSignedPdf) needs to read the few
+ * objects it changes without loading the document. One walk for both.
  */
 export async function checkCrossReference(
   bytes: Uint8Array,
+  budget: InflateBudget = new InflateBudget(),
 ): Promise<{ structure: PdfStructure; xref: CrossReferenceIndex }> {
   const header = checkHeader(bytes);
   let found: { structure: PdfStructure; xref: CrossReferenceIndex };
   try {
-    found = await analyseCrossReference(bytes, header);
-  } catch {
+    found = await analyseCrossReference(bytes, header, budget);
+  } catch (error) {
+    if (error instanceof InflateLimitError) throw unpacksTooLarge();
     throw mentionsEncryption(bytes) ? locked() : damaged();
   }
   if (found.structure.encrypted) throw locked();
   return found;
+}
+
+/** An error met while reading a file's objects, as the uploader's refusal: too much to unpack, or damaged. */
+export function readRefusal(error: unknown, budget?: InflateBudget): DomainError {
+  if (error instanceof DomainError) return error;
+  if (error instanceof InflateLimitError || budget?.exceeded) return unpacksTooLarge();
+  return damaged();
 }
 
 function checkHeader(bytes: Uint8Array): PdfHeader {
@@ -88,41 +88,117 @@ function checkHeader(bytes: Uint8Array): PdfHeader {
 }
 
 export async function openPdf(bytes: Uint8Array): Promise<OpenedPdf> {
-  const structure = checkStructure(bytes);
+  const budget = new InflateBudget();
+  const { structure } = await checkCrossReference(bytes, budget);
   const header = structure.header;
 
   let doc: PDFDocument;
   try {
     // pdf-lib's EncryptedPDFError is compiled to ES5 and fails `instanceof`
-    // (it surfaces as a plain Error), so load with ignoreEncryption and ask
+    // (it surfaces as a plain Error), so load ignoring encryption and ask
     // isEncrypted instead.
-    doc = await PDFDocument.load(bytes, {
-      ignoreEncryption: true,
-      updateMetadata: false,
-      throwOnInvalidObject: true,
-      parseSpeed: ParseSpeeds.Fastest,
-    });
-  } catch {
-    throw damaged();
+    doc = await loadWithin(bytes, budget);
+  } catch (error) {
+    throw readRefusal(error, budget);
   }
   if (doc.isEncrypted) throw locked();
 
-  let pages: number;
+  let pages: PDFDict[];
   try {
     // The catalog must be the one the trailer names (pdf-lib would otherwise go looking for one).
     const rootRef = structure.trailer.get(PDFName.of("Root"));
     if (!(rootRef instanceof PDFRef) || doc.context.lookup(rootRef) !== doc.catalog) throw damaged();
-    const tree = doc.catalog.Pages();
-    const declared = tree.lookup(PDFName.of("Count"));
-    pages = doc.getPageCount();
-    if (!(declared instanceof PDFNumber) || declared.asNumber() !== pages) throw damaged();
+    const tree = doc.catalog.get(PDFName.of("Pages"));
+    pages = pageLeaves(doc, tree);
+    const declared = doc.context.lookup(tree);
+    const count = declared instanceof PDFDict ? declared.lookup(PDFName.of("Count")) : undefined;
+    if (!(count instanceof PDFNumber) || count.asNumber() !== pages.length) throw damaged();
   } catch (error) {
-    if (error instanceof DomainError) throw error;
-    throw damaged(); // broken or cyclic page tree
+    throw readRefusal(error); // broken page tree
   }
-  if (pages === 0) throw new DomainError("invalid_pdf", pdfMessages.noPages);
+  if (pages.length === 0) throw new DomainError("invalid_pdf", pdfMessages.noPages);
+  checkStreamLengths(doc);
+  await countContents(doc, pages);
 
-  return { doc, structure, pages, version: effectiveVersion(header.version, doc) };
+  return { doc, structure, pages: pages.length, version: effectiveVersion(header.version, doc) };
+}
+
+/**
+ * The page tree's leaves in order, each node visited once: a node met again (a
+ * cycle, or a node shared by two parents, which can multiply the page count
+ * without limit) makes the tree damaged, as does a kid that is neither.
+ */
+function pageLeaves(doc: PDFDocument, root: PDFObject | undefined): PDFDict[] {
+  const leaves: PDFDict[] = [];
+  const seen = new Set<PDFObject>();
+  const stack: Array<PDFObject | undefined> = [root];
+  while (stack.length > 0) {
+    const object = stack.pop();
+    const node = object instanceof PDFRef ? doc.context.lookup(object) : object;
+    if (!(node instanceof PDFDict) || seen.has(node)) throw damaged();
+    seen.add(node);
+    const type = node.get(PDFName.of("Type"));
+    if (type === PDFName.of("Page") && node !== doc.context.lookup(root)) {
+      leaves.push(node);
+      continue;
+    }
+    const kids = node.lookup(PDFName.of("Kids"));
+    if (type !== PDFName.of("Pages") || !(kids instanceof PDFArray)) throw damaged();
+    // Reversed onto the stack, so pages come off in document order.
+    for (let i = kids.size() - 1; i >= 0; i--) stack.push(kids.get(i));
+  }
+  return leaves;
+}
+
+/**
+ * No object nests deeper than MAX_NESTING, and every stream's /Length is a number (directly, or in the object it names) and is
+ * where the stream ends. pdf-lib finds the end by searching for "endstream" when
+ * /Length is wrong, a reference to the stream itself, or past the end of the file
+ * (99999999999); viewers repair such files, and we never do.
+ */
+function checkStreamLengths(doc: PDFDocument): void {
+  for (const [, object] of doc.context.enumerateIndirectObjects()) {
+    // Here too: arrays and dictionaries nested deeper than anyone reads them (see nestsDeeperThan).
+    if (nestsDeeperThan(object)) throw damaged();
+    if (!(object instanceof PDFRawStream)) continue;
+    let length = object.dict.get(PDFName.of("Length"));
+    if (length instanceof PDFRef) length = doc.context.lookup(length);
+    if (!(length instanceof PDFNumber) || length.asNumber() !== object.contents.length) throw damaged();
+  }
+}
+
+/**
+ * Counts what the pages' content streams unpack to, without keeping it: a page
+ * that unpacks to hundreds of megabytes is a trap for every signer's viewer,
+ * and is refused here, at upload, rather than passed on.
+ */
+async function countContents(doc: PDFDocument, pages: PDFDict[]): Promise<void> {
+  const budget = new InflateBudget(inflateLimits.contentBytes);
+  const counted = new Set<PDFRawStream>();
+  try {
+    for (const page of pages) {
+      const contents = page.lookup(PDFName.of("Contents"));
+      const streams = contents instanceof PDFArray ? contents.asArray().map((c) => doc.context.lookup(c)) : [contents];
+      for (const stream of streams) {
+        if (!(stream instanceof PDFRawStream) || counted.has(stream)) continue;
+        counted.add(stream);
+        if ((await inflateNatively(stream, budget, false)) !== undefined) continue;
+        // Another filter, or data the platform refuses: pdf-lib's decoders, holding no more than the structure's budget at once.
+        const once = new InflateBudget(Math.min(budget.remaining, inflateLimits.structureBytes));
+        try {
+          budget.take(decodeWithin(stream, once).length);
+        } catch (error) {
+          if (once.exceeded) budget.fail();
+          // Content a viewer cannot decode is the viewer's problem, as it was before this count.
+          if (!(error instanceof InflateLimitError)) continue;
+          throw error;
+        }
+      }
+    }
+  } catch (error) {
+    if (error instanceof InflateLimitError) throw unpacksTooLarge();
+    throw error;
+  }
 }
 
 /** The header's version, unless the catalog's /Version (set by a later update) is newer. */
