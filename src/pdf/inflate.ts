@@ -10,13 +10,16 @@
  * files are not (the verifier's evidence bundle is the one embedded file read,
  * within the same budget).
  */
+import { Inflate } from "pako";
 import {
   decodePDFRawStream,
   PDFArray,
   type PDFContext,
+  PDFDict,
   PDFDocument,
   PDFName,
   PDFNumber,
+  type PDFObject,
   PDFObjectStreamParser,
   PDFParser,
   PDFRawStream,
@@ -72,12 +75,13 @@ const onlyFlate = (stream: PDFRawStream): boolean => {
  * The stream's data through its filter when that is /FlateDecode alone, inflated
  * by the platform (DecompressionStream) and counted chunk by chunk; undefined when
  * the platform's decoder does not apply (another filter, damaged data). With
- * keep false the data is only counted (page contents), and an empty array returned.
+ * each, the data is handed over chunk by chunk and not kept (page contents), and
+ * an empty array returned.
  */
 export async function inflateNatively(
   stream: PDFRawStream,
   budget: InflateBudget = new InflateBudget(),
-  keep = true,
+  each?: (chunk: Uint8Array) => void,
 ): Promise<Uint8Array | undefined> {
   if (!onlyFlate(stream) || typeof DecompressionStream !== "function") return undefined;
   const inflater = new DecompressionStream("deflate");
@@ -89,24 +93,31 @@ export async function inflateNatively(
   const reader = inflater.readable.getReader();
   const chunks: Uint8Array[] = [];
   let length = 0;
+  /** Set while each runs: its errors are the caller's, not damaged data to fall back on. */
+  let visitorFailed = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       length += value.length;
       budget.take(value.length);
-      if (keep) chunks.push(value);
+      if (!each) chunks.push(value);
+      else {
+        visitorFailed = true;
+        each(value);
+        visitorFailed = false;
+      }
     }
     await written;
   } catch (error) {
-    if (error instanceof InflateLimitError) {
+    if (error instanceof InflateLimitError || visitorFailed) {
       await reader.cancel().catch(() => {});
       throw error;
     }
     budget.give(length);
     return undefined; // damaged or with bytes after its end: pdf-lib's decoder is more forgiving
   }
-  if (!keep) return new Uint8Array(0);
+  if (each) return new Uint8Array(0);
   const out = new Uint8Array(length);
   let at = 0;
   for (const chunk of chunks) {
@@ -121,36 +132,76 @@ type DecodeStage = {
   buffer: Uint8Array;
   minBufferLength: number;
   ensureBuffer?: (requested: number) => Uint8Array;
-  str?: DecodeStage;
   decode(): Uint8Array;
 };
 
 const MAX_FILTERS = 4;
+const CHUNK = 64 * 1024;
 
 /**
- * The stream's data through its filters by pdf-lib's decoders, synchronously,
- * with every stage's buffer held to what the budget has left: a stage that asks
- * for more stops the decoding there, mid-block, before the memory is taken.
+ * /FlateDecode by pako (zlib in JavaScript), synchronously, chunk by chunk: past
+ * cap it stops there. pdf-lib's own inflater is lenient with corrupt data that
+ * zlib (and so qpdf and most viewers) refuses; pako refuses it too, and like zlib
+ * ignores bytes after the end of the data.
  */
-export function decodeWithin(stream: PDFRawStream, budget: InflateBudget = new InflateBudget()): Uint8Array {
-  const decoded = decodePDFRawStream(stream) as unknown as DecodeStage;
-  const cap = budget.remaining;
-  let stages = 0;
-  for (let stage: DecodeStage | undefined = decoded; stage?.ensureBuffer; stage = stage.str) {
-    if (++stages > MAX_FILTERS) throw new Error("too many filters");
-    const guarded = stage;
-    guarded.ensureBuffer = (requested: number) => {
+function inflateWithin(data: Uint8Array, cap: number, budget: InflateBudget): Uint8Array {
+  const inflater = new Inflate({ chunkSize: CHUNK });
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  inflater.onData = (chunk) => {
+    length += chunk.length;
+    if (length > cap) budget.fail();
+    chunks.push(chunk);
+  };
+  inflater.push(data, true);
+  if (inflater.err) throw new Error(`flate data cannot be inflated: ${inflater.msg}`);
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+/** One filter other than /FlateDecode, by pdf-lib's decoder, its buffer held to cap (it stops mid-block, before the memory is taken). */
+function decodeStageWithin(context: PDFContext, data: Uint8Array, filter: PDFName, parms: PDFObject | undefined, cap: number, budget: InflateBudget): Uint8Array {
+  const dict = PDFDict.withContext(context);
+  dict.set(PDFName.of("Filter"), filter);
+  if (parms) dict.set(PDFName.of("DecodeParms"), parms);
+  const stage = decodePDFRawStream(PDFRawStream.of(dict, data)) as unknown as DecodeStage;
+  if (stage.ensureBuffer) {
+    stage.ensureBuffer = (requested: number) => {
       if (requested > cap) budget.fail();
-      if (requested <= guarded.buffer.byteLength) return guarded.buffer;
-      let size = guarded.minBufferLength;
+      if (requested <= stage.buffer.byteLength) return stage.buffer;
+      let size = stage.minBufferLength;
       while (size < requested) size *= 2;
       const grown = new Uint8Array(Math.min(size, cap));
-      grown.set(guarded.buffer);
-      guarded.buffer = grown;
+      grown.set(stage.buffer);
+      stage.buffer = grown;
       return grown;
     };
   }
-  const data = decoded.decode();
+  return stage.decode();
+}
+
+/**
+ * The stream's data through its filters, synchronously, every stage held to
+ * what the budget has left: /FlateDecode by pako, the others by pdf-lib's
+ * decoders. (/DecodeParms predictors are left to the caller, as pdf-lib does.)
+ */
+export function decodeWithin(stream: PDFRawStream, budget: InflateBudget = new InflateBudget()): Uint8Array {
+  const filter = stream.dict.lookup(PDFName.of("Filter"));
+  const parms = stream.dict.lookup(PDFName.of("DecodeParms"));
+  const filters = filter instanceof PDFArray ? filter.asArray().map((f) => stream.dict.context.lookup(f)) : filter === undefined ? [] : [filter];
+  if (filters.length > MAX_FILTERS) throw new Error("too many filters");
+  const cap = budget.remaining;
+  let data = stream.contents;
+  filters.forEach((name, i) => {
+    if (!(name instanceof PDFName)) throw new Error("a filter that is not a name");
+    const parm = parms instanceof PDFArray ? parms.lookup(i) : i === 0 ? parms : undefined;
+    data = name === PDFName.of("FlateDecode") ? inflateWithin(data, cap, budget) : decodeStageWithin(stream.dict.context, data, name, parm, cap, budget);
+  });
   budget.take(data.length);
   return data;
 }
@@ -175,6 +226,8 @@ let wrapped = false;
 /** A copy of the stream with its data decoded within the budget (so pdf-lib decodes nothing). */
 function decodedCopy(stream: PDFRawStream): PDFRawStream {
   const context = stream.dict.context;
+  // pdf-lib drops these streams once read, so their /Length is checked here: where the data ends, or pdf-lib searched for "endstream" (a repair).
+  if (numberOf(stream.dict.lookup(PDFName.of("Length"))) !== stream.contents.length) throw new Error("stream /Length is wrong");
   let budget = budgets.get(context);
   if (!budget) {
     budget = new InflateBudget();

@@ -8,14 +8,16 @@
 import { PDFArray, PDFDict, type PDFDocument, PDFName, PDFNumber, type PDFObject, PDFRawStream, PDFRef } from "pdf-lib";
 import { DomainError } from "../domain/errors";
 import { inflateLimits } from "../domain/limits";
+import { ContentLexer, ContentSyntaxError } from "./content-lexer";
 import { decodeWithin, InflateBudget, InflateLimitError, inflateNatively, loadWithin } from "./inflate";
 import {
   analyseCrossReference,
+  checkObjectEnds,
   type CrossReferenceIndex,
   findHeader,
   hasEndMarker,
   mentionsEncryption,
-  nestsDeeperThan,
+  objectProblem,
   type PdfHeader,
   type PdfStructure,
 } from "./structure";
@@ -89,8 +91,13 @@ function checkHeader(bytes: Uint8Array): PdfHeader {
 
 export async function openPdf(bytes: Uint8Array): Promise<OpenedPdf> {
   const budget = new InflateBudget();
-  const { structure } = await checkCrossReference(bytes, budget);
+  const { structure, xref } = await checkCrossReference(bytes, budget);
   const header = structure.header;
+  try {
+    checkObjectEnds(bytes, structure.base, xref);
+  } catch {
+    throw damaged();
+  }
 
   let doc: PDFDocument;
   try {
@@ -117,7 +124,7 @@ export async function openPdf(bytes: Uint8Array): Promise<OpenedPdf> {
     throw readRefusal(error); // broken page tree
   }
   if (pages.length === 0) throw new DomainError("invalid_pdf", pdfMessages.noPages);
-  checkStreamLengths(doc);
+  checkObjects(doc);
   await countContents(doc, pages);
 
   return { doc, structure, pages: pages.length, version: effectiveVersion(header.version, doc) };
@@ -151,15 +158,16 @@ function pageLeaves(doc: PDFDocument, root: PDFObject | undefined): PDFDict[] {
 }
 
 /**
- * No object nests deeper than MAX_NESTING, and every stream's /Length is a number (directly, or in the object it names) and is
- * where the stream ends. pdf-lib finds the end by searching for "endstream" when
- * /Length is wrong, a reference to the stream itself, or past the end of the file
- * (99999999999); viewers repair such files, and we never do.
+ * What pdf-lib lets through and viewers repair, refused: any object objectProblem
+ * finds fault with (deep nesting, integers past 32 bits, bad hex strings), and a
+ * stream whose /Length is not a number (directly, or in the object it names) or
+ * not where the stream ends. pdf-lib finds the end by searching for "endstream"
+ * when /Length is wrong, a reference to the stream itself, or past the end of
+ * the file (99999999999); we never repair.
  */
-function checkStreamLengths(doc: PDFDocument): void {
+function checkObjects(doc: PDFDocument): void {
   for (const [, object] of doc.context.enumerateIndirectObjects()) {
-    // Here too: arrays and dictionaries nested deeper than anyone reads them (see nestsDeeperThan).
-    if (nestsDeeperThan(object)) throw damaged();
+    if (objectProblem(object)) throw damaged();
     if (!(object instanceof PDFRawStream)) continue;
     let length = object.dict.get(PDFName.of("Length"));
     if (length instanceof PDFRef) length = doc.context.lookup(length);
@@ -168,9 +176,11 @@ function checkStreamLengths(doc: PDFDocument): void {
 }
 
 /**
- * Counts what the pages' content streams unpack to, without keeping it: a page
- * that unpacks to hundreds of megabytes is a trap for every signer's viewer,
- * and is refused here, at upload, rather than passed on.
+ * Reads the pages' content streams as they are inflated, without keeping them:
+ * what they unpack to is counted (a page that unpacks to hundreds of megabytes is
+ * a trap for every signer's viewer, and is refused here rather than passed on),
+ * and their strings must close (see ContentLexer): content a viewer has to guess
+ * at is damaged.
  */
 async function countContents(doc: PDFDocument, pages: PDFDict[]): Promise<void> {
   const budget = new InflateBudget(inflateLimits.contentBytes);
@@ -178,28 +188,39 @@ async function countContents(doc: PDFDocument, pages: PDFDict[]): Promise<void> 
   try {
     for (const page of pages) {
       const contents = page.lookup(PDFName.of("Contents"));
+      if (contents === undefined) continue; // a blank page
       const streams = contents instanceof PDFArray ? contents.asArray().map((c) => doc.context.lookup(c)) : [contents];
+      // A page's content is one stream of tokens, even when split over several streams.
+      const lexer = new ContentLexer();
       for (const stream of streams) {
-        if (!(stream instanceof PDFRawStream) || counted.has(stream)) continue;
+        if (!(stream instanceof PDFRawStream)) throw damaged(); // /Contents names something other than a stream
+        if (counted.has(stream)) continue;
         counted.add(stream);
-        if ((await inflateNatively(stream, budget, false)) !== undefined) continue;
-        // Another filter, or data the platform refuses: pdf-lib's decoders, holding no more than the structure's budget at once.
-        const once = new InflateBudget(Math.min(budget.remaining, inflateLimits.structureBytes));
-        try {
-          budget.take(decodeWithin(stream, once).length);
-        } catch (error) {
-          if (once.exceeded) budget.fail();
-          // Content a viewer cannot decode is the viewer's problem, as it was before this count.
-          if (!(error instanceof InflateLimitError)) continue;
-          throw error;
+        if ((await inflateNatively(stream, budget, (chunk) => lexer.feed(chunk))) === undefined) {
+          // Another filter, or data the platform refuses: pdf-lib's decoders, holding no more than the structure's budget at once.
+          const once = new InflateBudget(Math.min(budget.remaining, inflateLimits.structureBytes));
+          let data: Uint8Array;
+          try {
+            data = decodeWithin(stream, once);
+          } catch {
+            if (once.exceeded) budget.fail();
+            throw damaged(); // content no reader can decode
+          }
+          budget.take(data.length);
+          lexer.feed(data);
         }
+        lexer.feed(SPACE); // streams of a page split between tokens
       }
+      lexer.end();
     }
   } catch (error) {
     if (error instanceof InflateLimitError) throw unpacksTooLarge();
+    if (error instanceof ContentSyntaxError) throw damaged();
     throw error;
   }
 }
+
+const SPACE = Uint8Array.of(0x20);
 
 /** The header's version, unless the catalog's /Version (set by a later update) is newer. */
 function effectiveVersion(headerVersion: string, doc: PDFDocument): string {

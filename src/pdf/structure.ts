@@ -10,6 +10,7 @@ import {
   PDFArray,
   PDFContext,
   PDFDict,
+  PDFHexString,
   PDFName,
   PDFNumber,
   type PDFObject,
@@ -237,21 +238,41 @@ export function mentionsEncryption(bytes: Uint8Array): boolean {
 
 /** Arrays and dictionaries nested deeper than this are refused (qpdf stops at 500; no real file comes near). */
 export const MAX_NESTING = 256;
+const INT_MAX = 2 ** 31 - 1;
 
-/** Whether arrays and dictionaries inside object (references not followed) nest deeper than limit. Iterative, so any depth is safe to ask about. */
-export function nestsDeeperThan(object: PDFObject, limit: number = MAX_NESTING): boolean {
+/**
+ * What is wrong with object (references not followed) that pdf-lib lets through
+ * and viewers repair, or undefined: arrays and dictionaries nested deeper than
+ * MAX_NESTING, an integer outside 32 bits or a reference to an object number
+ * PDF cannot have, a hex string with anything but hex digits and whitespace.
+ * Iterative, so any depth is safe to ask about.
+ */
+export function objectProblem(object: PDFObject): string | undefined {
   const stack: Array<[PDFObject, number]> = [[object, 0]];
   while (stack.length > 0) {
     const [item, depth] = stack.pop()!;
+    if (item instanceof PDFNumber) {
+      const value = item.asNumber();
+      if (Number.isInteger(value) && Math.abs(value) > INT_MAX) return "an integer beyond 32 bits";
+      continue;
+    }
+    if (item instanceof PDFRef) {
+      if (item.objectNumber > MAX_OBJECTS || item.generationNumber > 65535) return "a reference beyond the objects a PDF may have";
+      continue;
+    }
+    if (item instanceof PDFHexString) {
+      if (!/^[0-9A-Fa-f\0\t\n\f\r ]*$/.test(item.asString())) return "a hex string with other characters";
+      continue;
+    }
     const inner = item instanceof PDFRawStream ? item.dict : item;
     let children: PDFObject[];
     if (inner instanceof PDFArray) children = inner.asArray();
-    else if (inner instanceof PDFDict) children = [...inner.values()];
+    else if (inner instanceof PDFDict) children = inner.values();
     else continue;
-    if (depth + 1 > limit) return true;
+    if (depth + 1 > MAX_NESTING) return "nested too deep";
     for (const child of children) stack.push([child, depth + 1]);
   }
-  return false;
+  return undefined;
 }
 
 /** The /ID array of a trailer as it is, if it is a two-element array. */
@@ -402,18 +423,12 @@ function visitTableSection(bytes: Uint8Array, at: number, context: PDFContext, v
     if (count > bytes.length / 18) throw new StructureError("xref subsection larger than the file");
     p = skipWhite(bytes, countField[1]);
     for (let i = 0; i < count; i++) {
-      // "oooooooooo ggggg n|f" (parseTableSection: /^(\d{1,10})[ ]+(\d{1,5})[ ]+([nf])/ within 24 bytes)
-      const line = p + 24;
+      // "oooooooooo ggggg n|f": exactly 10 and 5 digits, one space each side (qpdf warns about and repairs anything looser).
       const offset = digitsAt(bytes, p, 10);
-      let r = offset ? offset[1] : p;
-      const gap1 = r;
-      while (r < line && bytes[r] === 0x20) r++;
-      const generation = offset && r > gap1 ? digitsAt(bytes, r, 5) : null;
-      let t = generation ? generation[1] : r;
-      const gap2 = t;
-      while (t < line && bytes[t] === 0x20) t++;
+      const generation = offset && offset[1] === p + 10 && bytes[p + 10] === 0x20 ? digitsAt(bytes, p + 11, 5) : null;
+      const t = p + 17;
       const flag = bytes[t];
-      if (!offset || !generation || t === gap2 || t >= line || (flag !== 0x6e && flag !== 0x66) || offset[1] > line || generation[1] > line) {
+      if (!offset || !generation || generation[1] !== p + 16 || bytes[p + 16] !== 0x20 || (flag !== 0x6e && flag !== 0x66)) {
         throw new StructureError("bad xref entry");
       }
       visit(first + i, flag === 0x6e ? 1 : 0, offset[0], generation[0]);
@@ -474,7 +489,9 @@ async function visitSection(
   budget: InflateBudget,
 ): Promise<SectionVisit> {
   if (absolute < 0 || absolute >= bytes.length) throw new StructureError("xref offset outside the file");
-  const at = skipWhite(bytes, absolute);
+  // Exactly at "xref" or the stream's object number: qpdf, for one, warns about (and repairs) an offset that lands on whitespace before them.
+  if (isWhite(bytes[absolute])) throw new StructureError("xref offset points at whitespace");
+  const at = absolute;
   if (indexOfBytes(bytes, XREF, at, at + XREF.length) === at) return visitTableSection(bytes, at, context, visit);
   const header = readObjectHeader(bytes, at);
   if (!header) throw new StructureError("startxref points at neither a table nor an object");
@@ -482,6 +499,8 @@ async function visitSection(
   if (!(stream instanceof PDFRawStream) || stream.dict.lookup(PDFName.of("Type")) !== PDFName.of("XRef")) {
     throw new StructureError("startxref points at an object that is not a cross-reference stream");
   }
+  // A direct /Length, where the data ends (the parser searches for "endstream" otherwise, as a repair would).
+  if (numberIn(stream.dict, "Length") !== stream.contents.length) throw new StructureError("cross-reference stream /Length is wrong");
   visitStreamRows(stream.dict, await decodeStream(stream, budget), visit);
   return { kind: "stream", trailer: stream.dict };
 }
@@ -520,7 +539,8 @@ async function walkAndLocate(
     seen.add(offset);
     const section = await visitSection(bytes, base + offset, context, visit, budget);
     if (wrong !== undefined) throw new StructureError(wrong);
-    if (nestsDeeperThan(section.trailer)) throw new StructureError("trailer nested too deep");
+    const problem = objectProblem(section.trailer);
+    if (problem) throw new StructureError(`the trailer holds ${problem}`);
     newest ??= section;
     size = Math.max(size, numberIn(section.trailer, "Size") ?? 0);
     if (section.trailer.get(PDFName.of("Encrypt")) !== undefined) encrypted = true;
@@ -535,6 +555,35 @@ async function walkAndLocate(
   if (size <= 0) throw new StructureError("trailer has no /Size");
   if (size > MAX_OBJECTS) throw new StructureError("/Size beyond the number of objects a PDF may have");
   return { found: { kind: newest.kind, trailer: newest.trailer, size, encrypted }, xref };
+}
+
+const ENDOBJ = enc("endobj");
+
+/**
+ * Every object an offset entry points at is followed, once parsed, by "endobj"
+ * (after whitespace and comments). pdf-lib does not look for it at all; qpdf
+ * warns and repairs. Each object is parsed here once more and dropped, so this
+ * belongs to the upload check (openPdf), not to finalisation, whose cost must
+ * not grow with the document.
+ */
+export function checkObjectEnds(bytes: Uint8Array, base: number, xref: CrossReferenceIndex): void {
+  const context = PDFContext.create();
+  for (const num of xref.numbers()) {
+    const entry = xref.get(num);
+    if (entry?.type !== "offset") continue;
+    const header = readObjectHeader(bytes, base + entry.offset);
+    if (!header) throw new StructureError(`object ${num} is not where its entry says`);
+    const parser = PDFObjectParser.forBytes(bytes.subarray(header.end), context);
+    parser.parseObject();
+    // The parser's position, in the bytes it was given (pdf-lib keeps it protected).
+    let p = header.end + (parser as unknown as { bytes: { offset(): number } }).bytes.offset();
+    for (;;) {
+      p = skipWhite(bytes, p);
+      if (bytes[p] !== 0x25) break;
+      while (p < bytes.length && bytes[p] !== 0x0a && bytes[p] !== 0x0d) p++; // a comment
+    }
+    if (indexOfBytes(bytes, ENDOBJ, p, p + ENDOBJ.length) !== p) throw new StructureError(`object ${num} does not end with endobj`);
+  }
 }
 
 /**
