@@ -21,7 +21,8 @@ import { database } from "../../src/storage/db";
 import { findDocument } from "../../src/storage/documents";
 import { Client } from "../support/client";
 import { addSigner, freshIp, newSigner, sendEnvelope } from "../support/flows";
-import { expectAccepted, expectRefused, inlinedBytes, UPLOAD_MESSAGE } from "../support/pdf-upload";
+import { expectAccepted, expectNothingStored, expectRefused, inlinedBytes, UPLOAD_MESSAGE } from "../support/pdf-upload";
+import { expectProblem, senderWithKey } from "./api-helpers";
 import corpus from "../fixtures/pdf-hostile/corpus.json";
 
 type Entry = (typeof corpus)[number] & { accepted?: boolean; pages?: number; version?: string; code?: string };
@@ -75,6 +76,18 @@ describe("the hostile PDF corpus", () => {
         });
       }
     }
+  });
+
+  describe("uploaded through POST /api/v1/documents", () => {
+    it("refuses every hostile file the form refuses, with the same code as problem+json, and stores nothing", async () => {
+      const { api, email } = await senderWithKey();
+      for (const entry of entries.filter((e) => !e.accepted)) {
+        const res = await api.call("/api/v1/documents", { method: "POST", headers: { "Content-Type": "application/pdf" }, body: bytesOf(entry.file) });
+        const problem = await expectProblem(res, 422, entry.code!);
+        expect(problem.detail, entry.file).toMatch(UPLOAD_MESSAGE[entry.code!]!);
+      }
+      await expectNothingStored(email);
+    });
   });
 
   describe("posted to the public POST /api/v1/verify", () => {
