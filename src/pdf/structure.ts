@@ -558,6 +558,8 @@ async function walkAndLocate(
 }
 
 const ENDOBJ = enc("endobj");
+/** ( ) < > [ ] { } / %: where a keyword such as endobj may end without whitespace. */
+const DELIMITERS = new Set([0x28, 0x29, 0x3c, 0x3e, 0x5b, 0x5d, 0x7b, 0x7d, 0x2f, 0x25]);
 
 /**
  * Every object an offset entry points at is followed, once parsed, by "endobj"
@@ -582,7 +584,9 @@ export function checkObjectEnds(bytes: Uint8Array, base: number, xref: CrossRefe
       if (bytes[p] !== 0x25) break;
       while (p < bytes.length && bytes[p] !== 0x0a && bytes[p] !== 0x0d) p++; // a comment
     }
-    if (indexOfBytes(bytes, ENDOBJ, p, p + ENDOBJ.length) !== p) throw new StructureError(`object ${num} does not end with endobj`);
+    const after = bytes[p + ENDOBJ.length];
+    const ends = after === undefined || isWhite(after) || DELIMITERS.has(after);
+    if (indexOfBytes(bytes, ENDOBJ, p, p + ENDOBJ.length) !== p || !ends) throw new StructureError(`object ${num} does not end with endobj`);
   }
 }
 

@@ -131,7 +131,7 @@ async function checkDocument(bytes: Uint8Array, bundle: EvidenceBundle): Promise
   }
   let counted: number;
   try {
-    counted = (await openPdf(prefix)).pages;
+    counted = (await openPdf(prefix, { strict: false })).pages;
   } catch (error) {
     if (unpacksTooLarge(error)) throw error;
     return { id: "document", ok: false, detail: `The first ${size} bytes match the evidence's hash but do not open as a PDF: ${message(error)}` };
@@ -198,7 +198,7 @@ export async function verifySignedPdf(bytes: Uint8Array, options: VerifyOptions 
   let bundle: EvidenceBundle | null = null;
   let evidenceCheck: Check;
   try {
-    const { doc } = await openPdf(bytes);
+    const { doc } = await openPdf(bytes, { strict: false });
     const candidates = findEvidence(readEmbeddedFiles(doc));
     const chosen = candidates[0];
     if (!chosen) {

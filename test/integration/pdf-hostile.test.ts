@@ -92,7 +92,8 @@ describe("the hostile PDF corpus", () => {
 
   describe("posted to the public POST /api/v1/verify", () => {
     for (const entry of entries) {
-      const bomb = entry.code === "pdf_unpacks_too_large";
+      // The verifier reads structure (object and cross-reference streams), never page content.
+      const bomb = entry.code === "pdf_unpacks_too_large" && !entry.file.startsWith("bomb-content");
       it(`${entry.file}: ${bomb ? "422 pdf_unpacks_too_large, not read on" : "an answer (not genuine), not an error"}`, async () => {
         const started = Date.now();
         const res = await verifyThroughApi(bytesOf(entry.file));
