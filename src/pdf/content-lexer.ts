@@ -3,8 +3,9 @@
  * by chunk, without keeping it: strings close, hex strings hold only hex digits,
  * and no stray ")" or ">" appears. pdf-lib never reads content; viewers skip what
  * they cannot read, and qpdf warns about it. Inline image data (between "ID" and
- * "EI") is skipped as readers do. Pure: no platform, no pdf-lib.
+ * "EI") is skipped as readers do. Pure: no platform.
  */
+import { isDelimiter, isWhite } from "./structure";
 
 export class ContentSyntaxError extends Error {
   constructor(message: string) {
@@ -27,8 +28,6 @@ const enum State {
   Inline,
 }
 
-const isWhite = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09 || b === 0x0c || b === 0x00;
-const isDelimiter = (b: number) => b === 0x28 || b === 0x29 || b === 0x3c || b === 0x3e || b === 0x5b || b === 0x5d || b === 0x7b || b === 0x7d || b === 0x2f || b === 0x25;
 const isHex = (b: number) => (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66);
 
 export class ContentLexer {

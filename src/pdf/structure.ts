@@ -102,7 +102,8 @@ function latin1(bytes: Uint8Array, start: number, end: number): string {
   return s;
 }
 
-const isWhite = (b: number | undefined) =>
+/** PDF whitespace: space, LF, CR, tab, form feed, NUL. */
+export const isWhite = (b: number | undefined) =>
   b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09 || b === 0x0c || b === 0x00;
 const isDigit = (b: number | undefined) => b !== undefined && b >= 0x30 && b <= 0x39;
 
@@ -558,8 +559,9 @@ async function walkAndLocate(
 }
 
 const ENDOBJ = enc("endobj");
-/** ( ) < > [ ] { } / %: where a keyword such as endobj may end without whitespace. */
-const DELIMITERS = new Set([0x28, 0x29, 0x3c, 0x3e, 0x5b, 0x5d, 0x7b, 0x7d, 0x2f, 0x25]);
+/** PDF delimiters ( ) < > [ ] { } / %: where a token such as endobj may end without whitespace. */
+export const isDelimiter = (b: number | undefined) =>
+  b === 0x28 || b === 0x29 || b === 0x3c || b === 0x3e || b === 0x5b || b === 0x5d || b === 0x7b || b === 0x7d || b === 0x2f || b === 0x25;
 
 /**
  * Every object an offset entry points at is followed, once parsed, by "endobj"
@@ -585,7 +587,7 @@ export function checkObjectEnds(bytes: Uint8Array, base: number, xref: CrossRefe
       while (p < bytes.length && bytes[p] !== 0x0a && bytes[p] !== 0x0d) p++; // a comment
     }
     const after = bytes[p + ENDOBJ.length];
-    const ends = after === undefined || isWhite(after) || DELIMITERS.has(after);
+    const ends = after === undefined || isWhite(after) || isDelimiter(after);
     if (indexOfBytes(bytes, ENDOBJ, p, p + ENDOBJ.length) !== p || !ends) throw new StructureError(`object ${num} does not end with endobj`);
   }
 }
