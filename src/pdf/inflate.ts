@@ -153,8 +153,10 @@ function inflateWithin(data: Uint8Array, cap: number, budget: InflateBudget): Ui
     if (length > cap) budget.fail();
     chunks.push(chunk);
   };
-  inflater.push(data, true);
+  // Without Z_FINISH, pako ends (ended) only when the data reaches its final block: data cut short is refused, as zlib reports it.
+  inflater.push(data, false);
   if (inflater.err) throw new Error(`flate data cannot be inflated: ${inflater.msg}`);
+  if (!inflater.ended) throw new Error("flate data cannot be inflated: it ends before its last block");
   const out = new Uint8Array(length);
   let at = 0;
   for (const chunk of chunks) {

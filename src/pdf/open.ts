@@ -17,6 +17,7 @@ import {
   findHeader,
   hasEndMarker,
   mentionsEncryption,
+  ObjectReader,
   objectProblem,
   type PdfHeader,
   type PdfStructure,
@@ -119,23 +120,30 @@ export async function openPdf(bytes: Uint8Array, { strict = true }: { strict?: b
   }
   if (doc.isEncrypted) throw locked();
 
+  // The page tree is read through the cross-reference sections, as finalisation
+  // reads it (ObjectReader), not through pdf-lib's front-to-back view, which can
+  // differ (an entry pointing at an older version of an object that is also
+  // defined later): upload and finalisation must count the same pages.
+  const reader = new ObjectReader(bytes, structure.base, xref, undefined, budget);
   let pages: PDFDict[];
   try {
     // The catalog must be the one the trailer names (pdf-lib would otherwise go looking for one).
     const rootRef = structure.trailer.get(PDFName.of("Root"));
     if (!(rootRef instanceof PDFRef) || doc.context.lookup(rootRef) !== doc.catalog) throw damaged();
-    const tree = doc.catalog.get(PDFName.of("Pages"));
-    pages = pageLeaves(doc, tree);
-    const declared = doc.context.lookup(tree);
-    const count = declared instanceof PDFDict ? declared.lookup(PDFName.of("Count")) : undefined;
+    const catalog = await reader.load(rootRef);
+    if (!(catalog instanceof PDFDict)) throw damaged();
+    const tree = catalog.get(PDFName.of("Pages"));
+    pages = await pageLeaves(reader, tree);
+    const declared = await resolved(reader, tree);
+    const count = declared instanceof PDFDict ? await resolved(reader, declared.get(PDFName.of("Count"))) : undefined;
     if (!(count instanceof PDFNumber) || count.asNumber() !== pages.length) throw damaged();
   } catch (error) {
-    throw readRefusal(error); // broken page tree
+    throw readRefusal(error, budget); // broken page tree
   }
   if (pages.length === 0) throw new DomainError("invalid_pdf", pdfMessages.noPages);
   if (strict) {
     checkObjects(doc);
-    await countContents(doc, pages);
+    await countContents(reader, pages);
   }
 
   return { doc, structure, pages: pages.length, version: effectiveVersion(header.version, doc) };
@@ -146,26 +154,31 @@ export async function openPdf(bytes: Uint8Array, { strict = true }: { strict?: b
  * cycle, or a node shared by two parents, which can multiply the page count
  * without limit) makes the tree damaged, as does a kid that is neither.
  */
-function pageLeaves(doc: PDFDocument, root: PDFObject | undefined): PDFDict[] {
+async function pageLeaves(reader: ObjectReader, root: PDFObject | undefined): Promise<PDFDict[]> {
   const leaves: PDFDict[] = [];
   const seen = new Set<PDFObject>();
+  const rootNode = await resolved(reader, root);
   const stack: Array<PDFObject | undefined> = [root];
   while (stack.length > 0) {
-    const object = stack.pop();
-    const node = object instanceof PDFRef ? doc.context.lookup(object) : object;
+    const node = await resolved(reader, stack.pop());
     if (!(node instanceof PDFDict) || seen.has(node)) throw damaged();
     seen.add(node);
     const type = node.get(PDFName.of("Type"));
-    if (type === PDFName.of("Page") && node !== doc.context.lookup(root)) {
+    if (type === PDFName.of("Page") && node !== rootNode) {
       leaves.push(node);
       continue;
     }
-    const kids = node.lookup(PDFName.of("Kids"));
+    const kids = await resolved(reader, node.get(PDFName.of("Kids")));
     if (type !== PDFName.of("Pages") || !(kids instanceof PDFArray)) throw damaged();
     // Reversed onto the stack, so pages come off in document order.
     for (let i = kids.size() - 1; i >= 0; i--) stack.push(kids.get(i));
   }
   return leaves;
+}
+
+/** object, or what it refers to, through the cross-reference sections. */
+async function resolved(reader: ObjectReader, object: PDFObject | undefined): Promise<PDFObject | undefined> {
+  return object instanceof PDFRef ? reader.load(object) : object;
 }
 
 /**
@@ -193,14 +206,14 @@ function checkObjects(doc: PDFDocument): void {
  * and their strings must close (see ContentLexer): content a viewer has to guess
  * at is damaged.
  */
-async function countContents(doc: PDFDocument, pages: PDFDict[]): Promise<void> {
+async function countContents(reader: ObjectReader, pages: PDFDict[]): Promise<void> {
   const budget = new InflateBudget(inflateLimits.contentBytes);
   const counted = new Set<PDFRawStream>();
   try {
     for (const page of pages) {
-      const contents = page.lookup(PDFName.of("Contents"));
+      const contents = await resolved(reader, page.get(PDFName.of("Contents")));
       if (contents === undefined) continue; // a blank page
-      const streams = contents instanceof PDFArray ? contents.asArray().map((c) => doc.context.lookup(c)) : [contents];
+      const streams = contents instanceof PDFArray ? await Promise.all(contents.asArray().map((c) => resolved(reader, c))) : [contents];
       // A page's content is one stream of tokens, even when split over several streams.
       const lexer = new ContentLexer();
       for (const stream of streams) {

@@ -5,6 +5,8 @@ declare module "pako" {
     /** Called with each chunk of output as it is produced; an exception thrown here stops the inflate. */
     onData: (chunk: Uint8Array) => void;
     push(data: Uint8Array, mode?: boolean | number): boolean;
+    /** The data reached its end (its final block), or failed. */
+    ended: boolean;
     /** zlib's status: 0 when fine. */
     err: number;
     msg: string;
