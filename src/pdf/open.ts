@@ -124,7 +124,9 @@ export async function openPdf(bytes: Uint8Array, { strict = true }: { strict?: b
   // reads it (ObjectReader), not through pdf-lib's front-to-back view, which can
   // differ (an entry pointing at an older version of an object that is also
   // defined later): upload and finalisation must count the same pages.
-  const reader = new ObjectReader(bytes, structure.base, xref, undefined, budget);
+  // Its own budget: pdf-lib's load has already counted (and dropped) what it inflated.
+  const readerBudget = new InflateBudget();
+  const reader = new ObjectReader(bytes, structure.base, xref, undefined, readerBudget);
   let pages: PDFDict[];
   try {
     // The catalog must be the one the trailer names (pdf-lib would otherwise go looking for one).
@@ -138,11 +140,17 @@ export async function openPdf(bytes: Uint8Array, { strict = true }: { strict?: b
     const count = declared instanceof PDFDict ? await resolved(reader, declared.get(PDFName.of("Count"))) : undefined;
     if (!(count instanceof PDFNumber) || count.asNumber() !== pages.length) throw damaged();
   } catch (error) {
-    throw readRefusal(error, budget); // broken page tree
+    throw readRefusal(error, readerBudget); // broken page tree
   }
   if (pages.length === 0) throw new DomainError("invalid_pdf", pdfMessages.noPages);
   if (strict) {
     checkObjects(doc);
+    try {
+      // Every object an entry places in an object stream is there (finalisation reads some of them this way).
+      for (const num of xref.numbers()) await reader.locate(num);
+    } catch (error) {
+      throw readRefusal(error, readerBudget);
+    }
     await countContents(reader, pages);
   }
 

@@ -58,6 +58,8 @@ const TAIL_WINDOW = 2048;
 const MAX_SECTIONS = 4096;
 /** PDF's limit on indirect objects (ISO 32000-1, annex C): new objects are numbered from /Size, so it must stay within. */
 const MAX_OBJECTS = 8_388_608;
+/** Object numbers kept free above a file's for the updates finalisation appends (certificate pages, evidence, seal: far fewer). */
+const ROOM_FOR_UPDATES = 65_536;
 
 const enc = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const PDF_MAGIC = enc("%PDF-");
@@ -547,14 +549,19 @@ async function walkAndLocate(
     if (section.trailer.get(PDFName.of("Encrypt")) !== undefined) encrypted = true;
     // Newest wins, in the order readers use: a section's hidden stream before its previous section.
     const prev = numberIn(section.trailer, "Prev");
-    if (prev !== undefined) stack.push(prev);
     const xrefStm = numberIn(section.trailer, "XRefStm");
+    // Present but not a number: where the previous section is cannot be known.
+    if ((prev === undefined && section.trailer.has(PDFName.of("Prev"))) || (xrefStm === undefined && section.trailer.has(PDFName.of("XRefStm")))) {
+      throw new StructureError("a /Prev or /XRefStm that is not a number");
+    }
+    if (prev !== undefined) stack.push(prev);
     if (xrefStm !== undefined) stack.push(xrefStm);
   }
   if (!newest) throw new StructureError("no xref section");
   if (!(newest.trailer.get(PDFName.of("Root")) instanceof PDFRef)) throw new StructureError("trailer has no /Root");
   if (size <= 0) throw new StructureError("trailer has no /Size");
-  if (size > MAX_OBJECTS) throw new StructureError("/Size beyond the number of objects a PDF may have");
+  // Finalisation numbers its new objects from here on, and they too must stay within the limit.
+  if (Math.max(size, xref.highest + 1) > MAX_OBJECTS - ROOM_FOR_UPDATES) throw new StructureError("object numbers too close to the number of objects a PDF may have");
   return { found: { kind: newest.kind, trailer: newest.trailer, size, encrypted }, xref };
 }
 
@@ -679,6 +686,29 @@ export class ObjectReader {
       if (data) this.streams.set(entry.stream, this.indexObjectStream(entry.stream, stream, data));
     }
     return this.lookup(ref);
+  }
+
+  /**
+   * Checks that object num is where its entry says without parsing it: one
+   * written in the file by its header, one in an object stream by the stream's
+   * index (each stream inflated once). Throws StructureError otherwise.
+   */
+  async locate(num: number): Promise<void> {
+    const entry = this.xref.get(num);
+    if (!entry) return;
+    if (entry.type === "offset") {
+      const header = readObjectHeader(this.bytes, this.base + entry.offset);
+      if (!header || header.num !== num || header.gen !== entry.generation) throw new StructureError(`object ${num} is not where its entry says`);
+      return;
+    }
+    if (!this.streams.has(entry.stream)) {
+      const stream = this.streamObject(entry.stream);
+      const data = (await inflateNatively(stream, this.budget)) ?? decodeWithin(stream, this.budget);
+      this.streams.set(entry.stream, this.indexObjectStream(entry.stream, stream, data));
+    }
+    const { data, offsets } = this.streams.get(entry.stream)!;
+    const start = offsets[entry.index];
+    if (start === undefined || start >= data.length) throw new StructureError(`object ${num} is missing from object stream ${entry.stream}`);
   }
 
   resolve(object: PDFObject | undefined): PDFObject | undefined {
