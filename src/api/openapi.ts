@@ -99,14 +99,18 @@ export const operations: Operation[] = [
   {
     method: "post", path: "/api/v1/verify", operationId: "verifyDocument", tag: "Public", scope: null,
     summary: "Check a signed PDF",
-    description: "Checks a PDF signed by this Pactly deployment: the seal, that the original bytes are unchanged and that the embedded evidence chain is intact. Public, and safe to repeat: it changes nothing.",
+    description: "Checks a PDF signed by this Pactly deployment: the seal, that the original bytes are unchanged and that the embedded evidence chain is intact. Public, and safe to repeat: it changes nothing. A file that unpacks to far more than its size (a decompression bomb) is not read on: it is answered with 422 and the problem code pdf_unpacks_too_large.",
     body: { pdf: true },
-    responses: { "200": { description: "The outcome of the checks", media: "application/json" }, ...problems(400, 413, 415, 429) },
+    responses: {
+      "200": { description: "The outcome of the checks", media: "application/json" },
+      ...problems(400, 413, 415, 429),
+      "422": { description: "pdf_unpacks_too_large: the file unpacks to more than Pactly reads from one file", schema: "Problem", media: "application/problem+json" },
+    },
   },
   {
     method: "post", path: "/api/v1/documents", operationId: "uploadDocument", tag: "Documents", scope: "write",
     summary: "Upload a PDF",
-    description: `Send the PDF as the raw body (Content-Type: application/pdf, optionally Content-Disposition: attachment; filename="contract.pdf") or as a multipart/form-data field named file. It must be a real, undamaged, unencrypted PDF of at most ${uploadLimits.maxBytes / 1024 / 1024} MB and ${uploadLimits.maxPages} pages; the problem code says which rule failed: not_pdf, invalid_pdf, pdf_encrypted, pdf_too_large (413), pdf_too_many_pages. The file is stored encrypted; its SHA-256 and page count are recorded.`,
+    description: `Send the PDF as the raw body (Content-Type: application/pdf, optionally Content-Disposition: attachment; filename="contract.pdf") or as a multipart/form-data field named file. It must be a real, undamaged, unencrypted PDF of at most ${uploadLimits.maxBytes / 1024 / 1024} MB and ${uploadLimits.maxPages} pages; the problem code says which rule failed: not_pdf, invalid_pdf, pdf_encrypted, pdf_unpacks_too_large (it unpacks to far more than its size), pdf_too_large (413), pdf_too_many_pages. The file is stored encrypted; its SHA-256 and page count are recorded.`,
     parameters: [idempotencyParam],
     body: { pdf: true },
     responses: { "201": { description: "Stored", schema: "Document", headers: ["Location", "IdempotentReplayed"] }, ...secured([400, 409, 413, 415, 422]) },

@@ -108,7 +108,14 @@ export async function main(argv: string[], io: CliIo, options: Pick<VerifyOption
     io.stderr(`Cannot read ${file}: ${message(error)}\n`);
     return 2;
   }
-  const result = await verifySignedPdf(bytes, { ...options, ...(sealCertificateSha256 ? { sealCertificateSha256 } : {}) });
+  let result: VerifyResult;
+  try {
+    result = await verifySignedPdf(bytes, { ...options, ...(sealCertificateSha256 ? { sealCertificateSha256 } : {}) });
+  } catch (error) {
+    // A file that unpacks to more than one file may is refused, not read on.
+    io.stderr(`${file}: ${message(error)}\n`);
+    return 1;
+  }
   io.stdout(json ? `${JSON.stringify({ path: file, ...result }, null, 2)}\n` : formatReport(result, file));
   return result.ok ? 0 : 1;
 }

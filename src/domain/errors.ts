@@ -8,6 +8,7 @@ export const errorStatus = {
   not_pdf: 422,
   invalid_pdf: 422,
   pdf_encrypted: 422,
+  pdf_unpacks_too_large: 422,
   pdf_too_large: 413,
   pdf_too_many_pages: 422,
   unauthenticated: 401,

@@ -121,6 +121,7 @@ export const en = {
   "pdf.encrypted": "The selected PDF is password-protected. Remove the password and upload it again",
   "pdf.tooLarge": "The selected file must be smaller than {maxMb} MB",
   "pdf.tooManyPages": "The selected PDF must have {maxPages} pages or fewer",
+  "pdf.unpacksTooLarge": "The selected PDF unpacks to far more data than its size suggests, more than Pactly reads from one file. Export it again and upload the new file",
 
   "envelope.document": "Document",
   "envelope.filename": "File",
@@ -272,6 +273,7 @@ export const en = {
   "verify.offline": "You can also check a document offline with Pactly's open-source verifier: npm run verify -- file.pdf",
   "verify.error.file": "Select the signed PDF to check",
   "verify.error.tooLarge": "The selected file must be smaller than 30 MB",
+  "verify.error.unpacksTooLarge": "The selected PDF unpacks to far more data than its size suggests, more than Pactly reads from one file, so it cannot be checked",
   "nav.verify": "Check a document",
 
   "dev.outbox.title": "Development outbox",

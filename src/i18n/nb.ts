@@ -122,6 +122,7 @@ export const nb: Record<keyof typeof en, string> = {
   "pdf.encrypted": "Den valgte PDF-en er passordbeskyttet. Fjern passordet og last den opp igjen",
   "pdf.tooLarge": "Den valgte filen må være mindre enn {maxMb} MB",
   "pdf.tooManyPages": "Den valgte PDF-en kan ha høyst {maxPages} sider",
+  "pdf.unpacksTooLarge": "Den valgte PDF-en pakkes ut til langt mer data enn størrelsen tilsier, mer enn Pactly leser fra én fil. Eksporter den på nytt og last opp den nye filen",
 
   "envelope.document": "Dokument",
   "envelope.filename": "Fil",
@@ -273,6 +274,7 @@ export const nb: Record<keyof typeof en, string> = {
   "verify.offline": "Du kan også kontrollere et dokument uten nett med Pactlys verifikator med åpen kildekode: npm run verify -- fil.pdf",
   "verify.error.file": "Velg den signerte PDF-en som skal kontrolleres",
   "verify.error.tooLarge": "Den valgte filen må være mindre enn 30 MB",
+  "verify.error.unpacksTooLarge": "Den valgte PDF-en pakkes ut til langt mer data enn størrelsen tilsier, mer enn Pactly leser fra én fil, så den kan ikke kontrolleres",
   "nav.verify": "Kontroller et dokument",
 
   "dev.outbox.title": "Utviklings-utboks",

@@ -15,7 +15,6 @@
 import { md5 } from "@noble/hashes/legacy.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import {
-  decodePDFRawStream,
   PDFArray,
   PDFContext,
   PDFDict,
@@ -28,6 +27,7 @@ import {
   PDFRef,
   PDFString,
 } from "pdf-lib";
+import { decodeWithin, InflateBudget, InflateLimitError } from "./inflate";
 
 export type AttachmentRelationship = "Source" | "Data" | "Alternative" | "Supplement" | "EncryptedPayload" | "FormData" | "Schema" | "Unspecified";
 
@@ -252,7 +252,10 @@ function text(object: PDFObject | undefined): string | null {
   return object instanceof PDFString || object instanceof PDFHexString ? object.decodeText() : null;
 }
 
-function readFileSpec(lookup: Lookup, spec: PDFDict, key: string | null): EmbeddedFile | null {
+/** An embedded file larger than this unpacked is not read (an evidence bundle is far smaller). */
+const EMBEDDED_FILE_LIMIT = 8 * 1024 * 1024;
+
+function readFileSpec(lookup: Lookup, spec: PDFDict, key: string | null, budget: InflateBudget): EmbeddedFile | null {
   const ef = resolve(lookup, spec.get(PDFName.of("EF")));
   if (!(ef instanceof PDFDict)) return null;
   const stream = resolve(lookup, ef.get(PDFName.of("UF")) ?? ef.get(PDFName.of("F")));
@@ -260,10 +263,14 @@ function readFileSpec(lookup: Lookup, spec: PDFDict, key: string | null): Embedd
   const problems: string[] = [];
   let bytes: Uint8Array;
   try {
-    bytes = decodePDFRawStream(stream).decode();
+    // Within what the file's budget has left, and never more than one file may hold at once.
+    const once = new InflateBudget(Math.min(budget.remaining, EMBEDDED_FILE_LIMIT));
+    bytes = decodeWithin(stream, once);
+    budget.take(bytes.length);
   } catch (error) {
     bytes = new Uint8Array();
-    problems.push(`its stream cannot be decoded (${error instanceof Error ? error.message : String(error)})`);
+    if (error instanceof InflateLimitError) problems.push(`its stream unpacks to more than ${error.limit} bytes, more than is read`);
+    else problems.push(`its stream cannot be decoded (${error instanceof Error ? error.message : String(error)})`);
   }
   const params = resolve(lookup, stream.dict.get(PDFName.of("Params")));
   if (params instanceof PDFDict && problems.length === 0) {
@@ -287,21 +294,27 @@ function readFileSpec(lookup: Lookup, spec: PDFDict, key: string | null): Embedd
   };
 }
 
-/** Every embedded file reachable from the document's catalog, each once. */
-export function readEmbeddedFiles(doc: PDFDocument): EmbeddedFile[] {
+/**
+ * Every embedded file reachable from the document's catalog, each once, decoded
+ * within budget (a file past it is listed with that problem). Each name-tree node is
+ * visited once, so a node listed many times cannot multiply the walk.
+ */
+export function readEmbeddedFiles(doc: PDFDocument, budget: InflateBudget = new InflateBudget()): EmbeddedFile[] {
   const lookup = contextLookup(doc.context);
   const out: EmbeddedFile[] = [];
   const seen = new Set<PDFObject>();
+  const visited = new Set<PDFObject>();
   const add = (specEntry: PDFObject | undefined, key: string | null) => {
     const spec = resolve(lookup, specEntry);
     if (!(spec instanceof PDFDict) || seen.has(spec)) return;
     seen.add(spec);
-    const file = readFileSpec(lookup, spec, key);
+    const file = readFileSpec(lookup, spec, key, budget);
     if (file) out.push(file);
   };
   const walk = (node: PDFObject | undefined, depth: number) => {
     const dict = resolve(lookup, node);
-    if (!(dict instanceof PDFDict) || depth > 32) return;
+    if (!(dict instanceof PDFDict) || depth > 32 || visited.has(dict)) return;
+    visited.add(dict);
     const names = resolve(lookup, dict.get(PDFName.of("Names")));
     if (names instanceof PDFArray) {
       for (let i = 0; i + 1 < names.size(); i += 2) add(names.get(i + 1), text(resolve(lookup, names.get(i))));

@@ -45,7 +45,8 @@ import { qrCode } from "../domain/qr";
 import { attachFile } from "./attachment";
 import { certificateFonts } from "./fonts";
 import { appendIncrement } from "./increment";
-import { checkCrossReference, pdfMessages } from "./open";
+import { InflateBudget } from "./inflate";
+import { checkCrossReference, pdfMessages, readRefusal } from "./open";
 import { ObjectReader, type PdfStructure, trailerId } from "./structure";
 import { cachedMeasurer, cleanText, formatUtc, type Measurer, replaceUncovered, wrapHash, wrapText } from "./text";
 
@@ -595,7 +596,8 @@ export async function buildSignedPdf(input: {
   // The structural checks made at upload (a damaged original is never "fixed"
   // here), and the hash: with it matching, these are the very bytes that
   // passed inspectPdf's full check when they were uploaded.
-  const { structure, xref } = await checkCrossReference(original);
+  const budget = new InflateBudget();
+  const { structure, xref } = await checkCrossReference(original, budget);
   const originalSha256 = await sha256Hex(original);
   if (originalSha256 !== certificate.documentSha256.toLowerCase()) {
     throw new Error("buildSignedPdf: the original's SHA-256 does not match certificate.documentSha256");
@@ -604,7 +606,7 @@ export async function buildSignedPdf(input: {
   // Only the objects the update changes are read: catalog, page tree root,
   // document information, and the embedded files' name tree on the way to
   // its new entry. Nothing else of the original is parsed.
-  const reader = new ObjectReader(original, structure.base, xref);
+  const reader = new ObjectReader(original, structure.base, xref, undefined, budget);
   const { root, catalog, pagesRef, pagesRoot, kids, pages: originalPages, info: oldInfo } = await readOriginal(reader, structure);
   if (originalPages !== certificate.originalPages) {
     throw new Error(
@@ -703,8 +705,7 @@ function readOrDamaged<T>(read: () => T): T {
   try {
     return read();
   } catch (error) {
-    if (error instanceof DomainError) throw error;
-    throw damaged();
+    throw readRefusal(error);
   }
 }
 
@@ -756,7 +757,6 @@ async function readOriginal(reader: ObjectReader, structure: PdfStructure): Prom
     await load(catalog.get(PDFName.of("AF")));
     return { root, catalog, pagesRef, pagesRoot, kids: kidRefs, pages, info };
   } catch (error) {
-    if (error instanceof DomainError) throw error;
-    throw damaged();
+    throw readRefusal(error);
   }
 }

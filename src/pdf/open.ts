@@ -1,18 +1,24 @@
 /**
  * Opens a PDF strictly: the checks of inspectPdf (at upload). Anything a viewer
  * would have to repair is rejected as damaged. buildSignedPdf (at completion)
- * makes the structural part of these checks (checkCrossReference) but never
- * loads the whole file.
+ * makes the structural part of these checks (checkCrossReference, the same walk
+ * over the cross-reference sections) but never loads the whole file. Every
+ * stream read on the way is inflated within one budget per file (see inflate.ts).
  */
-import { ParseSpeeds, PDFDocument, PDFName, PDFNumber, PDFRef } from "pdf-lib";
+import { PDFArray, PDFDict, type PDFDocument, PDFName, PDFNumber, type PDFObject, PDFRawStream, PDFRef } from "pdf-lib";
 import { DomainError } from "../domain/errors";
+import { inflateLimits } from "../domain/limits";
+import { ContentLexer, ContentSyntaxError } from "./content-lexer";
+import { decodeWithin, InflateBudget, InflateLimitError, inflateNatively, loadWithin } from "./inflate";
 import {
   analyseCrossReference,
-  analyseStructure,
+  checkObjectEnds,
   type CrossReferenceIndex,
   findHeader,
   hasEndMarker,
   mentionsEncryption,
+  ObjectReader,
+  objectProblem,
   type PdfHeader,
   type PdfStructure,
 } from "./structure";
@@ -24,6 +30,8 @@ export const pdfMessages = {
   encrypted:
     "This PDF is password-protected. Remove the password (and any editing restrictions) and upload it again.",
   noPages: "This PDF has no pages. Export it again and upload the new file.",
+  unpacksTooLarge:
+    "This PDF unpacks to far more data than its size suggests, more than Pactly reads from one file. Export it again and upload the new file.",
   tooLarge: (maxBytes: number) =>
     `This PDF is too large. The limit is ${formatMegabytes(maxBytes)}. Make the file smaller and upload it again.`,
   tooManyPages: (pages: number, maxPages: number) =>
@@ -44,40 +52,35 @@ export interface OpenedPdf {
 
 const damaged = () => new DomainError("invalid_pdf", pdfMessages.damaged);
 const locked = () => new DomainError("pdf_encrypted", pdfMessages.encrypted);
+const unpacksTooLarge = () => new DomainError("pdf_unpacks_too_large", pdfMessages.unpacksTooLarge);
 
 /**
- * The checks that need no full load: a header, an end marker, a chain of
- * cross-reference sections that each point at their objects, no encryption.
- */
-function checkStructure(bytes: Uint8Array): PdfStructure {
-  const header = checkHeader(bytes);
-  let structure: PdfStructure;
-  try {
-    structure = analyseStructure(bytes, header);
-  } catch {
-    throw mentionsEncryption(bytes) ? locked() : damaged();
-  }
-  if (structure.encrypted) throw locked();
-  return structure;
-}
-
-/**
- * checkStructure, and where every object is (see readCrossReference), in one
- * walk: what the finalisation path (buildSignedPdf) needs to read the few
- * objects it changes without loading the document.
+ * The header, an end marker, a chain of cross-reference sections that each point
+ * at their objects, no encryption, and where every object is: what upload checks
+ * first and what the finalisation path (buildSignedPdf) needs to read the few
+ * objects it changes without loading the document. One walk for both.
  */
 export async function checkCrossReference(
   bytes: Uint8Array,
+  budget: InflateBudget = new InflateBudget(),
 ): Promise<{ structure: PdfStructure; xref: CrossReferenceIndex }> {
   const header = checkHeader(bytes);
   let found: { structure: PdfStructure; xref: CrossReferenceIndex };
   try {
-    found = await analyseCrossReference(bytes, header);
-  } catch {
+    found = await analyseCrossReference(bytes, header, budget);
+  } catch (error) {
+    if (error instanceof InflateLimitError) throw unpacksTooLarge();
     throw mentionsEncryption(bytes) ? locked() : damaged();
   }
   if (found.structure.encrypted) throw locked();
   return found;
+}
+
+/** An error met while reading a file's objects, as the uploader's refusal: too much to unpack, or damaged. */
+export function readRefusal(error: unknown, budget?: InflateBudget): DomainError {
+  if (error instanceof DomainError) return error;
+  if (error instanceof InflateLimitError || budget?.exceeded) return unpacksTooLarge();
+  return damaged();
 }
 
 function checkHeader(bytes: Uint8Array): PdfHeader {
@@ -87,43 +90,169 @@ function checkHeader(bytes: Uint8Array): PdfHeader {
   return header;
 }
 
-export async function openPdf(bytes: Uint8Array): Promise<OpenedPdf> {
-  const structure = checkStructure(bytes);
+/**
+ * Opens bytes as upload does: every check, within the inflate budget. With
+ * strict false (the verifier reading a signed file's evidence, which must work
+ * on a file someone changed) the checks of what viewers would repair are left
+ * out: each object's endobj, the objects' syntax and lengths, and the pages'
+ * content, which is then not read at all.
+ */
+export async function openPdf(bytes: Uint8Array, { strict = true }: { strict?: boolean } = {}): Promise<OpenedPdf> {
+  const budget = new InflateBudget();
+  const { structure, xref } = await checkCrossReference(bytes, budget);
   const header = structure.header;
+  if (strict) {
+    try {
+      checkObjectEnds(bytes, structure.base, xref);
+    } catch {
+      throw damaged();
+    }
+  }
 
   let doc: PDFDocument;
   try {
     // pdf-lib's EncryptedPDFError is compiled to ES5 and fails `instanceof`
-    // (it surfaces as a plain Error), so load with ignoreEncryption and ask
+    // (it surfaces as a plain Error), so load ignoring encryption and ask
     // isEncrypted instead.
-    doc = await PDFDocument.load(bytes, {
-      ignoreEncryption: true,
-      updateMetadata: false,
-      throwOnInvalidObject: true,
-      parseSpeed: ParseSpeeds.Fastest,
-    });
-  } catch {
-    throw damaged();
+    doc = await loadWithin(bytes, budget);
+  } catch (error) {
+    throw readRefusal(error, budget);
   }
   if (doc.isEncrypted) throw locked();
 
-  let pages: number;
+  // The page tree is read through the cross-reference sections, as finalisation
+  // reads it (ObjectReader), not through pdf-lib's front-to-back view, which can
+  // differ (an entry pointing at an older version of an object that is also
+  // defined later): upload and finalisation must count the same pages.
+  // Its own budget: pdf-lib's load has already counted (and dropped) what it inflated.
+  const readerBudget = new InflateBudget();
+  const reader = new ObjectReader(bytes, structure.base, xref, undefined, readerBudget);
+  let pages: PDFDict[];
   try {
     // The catalog must be the one the trailer names (pdf-lib would otherwise go looking for one).
     const rootRef = structure.trailer.get(PDFName.of("Root"));
     if (!(rootRef instanceof PDFRef) || doc.context.lookup(rootRef) !== doc.catalog) throw damaged();
-    const tree = doc.catalog.Pages();
-    const declared = tree.lookup(PDFName.of("Count"));
-    pages = doc.getPageCount();
-    if (!(declared instanceof PDFNumber) || declared.asNumber() !== pages) throw damaged();
+    const catalog = await reader.load(rootRef);
+    if (!(catalog instanceof PDFDict)) throw damaged();
+    const tree = catalog.get(PDFName.of("Pages"));
+    pages = await pageLeaves(reader, tree);
+    const declared = await resolved(reader, tree);
+    const count = declared instanceof PDFDict ? await resolved(reader, declared.get(PDFName.of("Count"))) : undefined;
+    if (!(count instanceof PDFNumber) || count.asNumber() !== pages.length) throw damaged();
   } catch (error) {
-    if (error instanceof DomainError) throw error;
-    throw damaged(); // broken or cyclic page tree
+    throw readRefusal(error, readerBudget); // broken page tree
   }
-  if (pages === 0) throw new DomainError("invalid_pdf", pdfMessages.noPages);
+  if (pages.length === 0) throw new DomainError("invalid_pdf", pdfMessages.noPages);
+  if (strict) {
+    checkObjects(doc);
+    try {
+      // Every object an entry places in an object stream is there (finalisation reads some of them this way).
+      for (const num of xref.numbers()) await reader.locate(num);
+    } catch (error) {
+      throw readRefusal(error, readerBudget);
+    }
+    await countContents(reader, pages);
+  }
 
-  return { doc, structure, pages, version: effectiveVersion(header.version, doc) };
+  return { doc, structure, pages: pages.length, version: effectiveVersion(header.version, doc) };
 }
+
+/**
+ * The page tree's leaves in order, each node visited once: a node met again (a
+ * cycle, or a node shared by two parents, which can multiply the page count
+ * without limit) makes the tree damaged, as does a kid that is neither.
+ */
+async function pageLeaves(reader: ObjectReader, root: PDFObject | undefined): Promise<PDFDict[]> {
+  const leaves: PDFDict[] = [];
+  const seen = new Set<PDFObject>();
+  const rootNode = await resolved(reader, root);
+  const stack: Array<PDFObject | undefined> = [root];
+  while (stack.length > 0) {
+    const node = await resolved(reader, stack.pop());
+    if (!(node instanceof PDFDict) || seen.has(node)) throw damaged();
+    seen.add(node);
+    const type = node.get(PDFName.of("Type"));
+    if (type === PDFName.of("Page") && node !== rootNode) {
+      leaves.push(node);
+      continue;
+    }
+    const kids = await resolved(reader, node.get(PDFName.of("Kids")));
+    if (type !== PDFName.of("Pages") || !(kids instanceof PDFArray)) throw damaged();
+    // Reversed onto the stack, so pages come off in document order.
+    for (let i = kids.size() - 1; i >= 0; i--) stack.push(kids.get(i));
+  }
+  return leaves;
+}
+
+/** object, or what it refers to, through the cross-reference sections. */
+async function resolved(reader: ObjectReader, object: PDFObject | undefined): Promise<PDFObject | undefined> {
+  return object instanceof PDFRef ? reader.load(object) : object;
+}
+
+/**
+ * What pdf-lib lets through and viewers repair, refused: any object objectProblem
+ * finds fault with (deep nesting, integers past 32 bits, bad hex strings), and a
+ * stream whose /Length is not a number (directly, or in the object it names) or
+ * not where the stream ends. pdf-lib finds the end by searching for "endstream"
+ * when /Length is wrong, a reference to the stream itself, or past the end of
+ * the file (99999999999); we never repair.
+ */
+function checkObjects(doc: PDFDocument): void {
+  for (const [, object] of doc.context.enumerateIndirectObjects()) {
+    if (objectProblem(object)) throw damaged();
+    if (!(object instanceof PDFRawStream)) continue;
+    let length = object.dict.get(PDFName.of("Length"));
+    if (length instanceof PDFRef) length = doc.context.lookup(length);
+    if (!(length instanceof PDFNumber) || length.asNumber() !== object.contents.length) throw damaged();
+  }
+}
+
+/**
+ * Reads the pages' content streams as they are inflated, without keeping them:
+ * what they unpack to is counted (a page that unpacks to hundreds of megabytes is
+ * a trap for every signer's viewer, and is refused here rather than passed on),
+ * and their strings must close (see ContentLexer): content a viewer has to guess
+ * at is damaged.
+ */
+async function countContents(reader: ObjectReader, pages: PDFDict[]): Promise<void> {
+  const budget = new InflateBudget(inflateLimits.contentBytes);
+  const counted = new Set<PDFRawStream>();
+  try {
+    for (const page of pages) {
+      const contents = await resolved(reader, page.get(PDFName.of("Contents")));
+      if (contents === undefined) continue; // a blank page
+      const streams = contents instanceof PDFArray ? await Promise.all(contents.asArray().map((c) => resolved(reader, c))) : [contents];
+      // A page's content is one stream of tokens, even when split over several streams.
+      const lexer = new ContentLexer();
+      for (const stream of streams) {
+        if (!(stream instanceof PDFRawStream)) throw damaged(); // /Contents names something other than a stream
+        if (counted.has(stream)) continue;
+        counted.add(stream);
+        if ((await inflateNatively(stream, budget, (chunk) => lexer.feed(chunk))) === undefined) {
+          // Another filter, or data the platform refuses: pdf-lib's decoders, holding no more than the structure's budget at once.
+          const once = new InflateBudget(Math.min(budget.remaining, inflateLimits.structureBytes));
+          let data: Uint8Array;
+          try {
+            data = decodeWithin(stream, once);
+          } catch {
+            if (once.exceeded) budget.fail();
+            throw damaged(); // content no reader can decode
+          }
+          budget.take(data.length);
+          lexer.feed(data);
+        }
+        lexer.feed(SPACE); // streams of a page split between tokens
+      }
+      lexer.end();
+    }
+  } catch (error) {
+    if (error instanceof InflateLimitError) throw unpacksTooLarge();
+    if (error instanceof ContentSyntaxError) throw damaged();
+    throw error;
+  }
+}
+
+const SPACE = Uint8Array.of(0x20);
 
 /** The header's version, unless the catalog's /Version (set by a later update) is newer. */
 function effectiveVersion(headerVersion: string, doc: PDFDocument): string {

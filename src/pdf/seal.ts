@@ -39,6 +39,7 @@ import {
 } from "pdf-lib";
 import * as pkijs from "pkijs";
 import { appendIncrement } from "./increment";
+import { InflateBudget } from "./inflate";
 import { ecdsaRawToDer, type SealSigner } from "./seal-signer";
 import {
   analyseCrossReference,
@@ -323,12 +324,13 @@ export async function sealPdf(
   const header = findHeader(bytes);
   if (!header) throw new SealError("not a PDF");
   // One pass over the cross-reference sections, kept compact: cost does not grow with what is not read.
-  const { structure, xref } = await analyseCrossReference(bytes, header);
+  const budget = new InflateBudget();
+  const { structure, xref } = await analyseCrossReference(bytes, header, budget);
   if (structure.encrypted) throw new SealError("an encrypted PDF cannot be sealed");
   if (Number.isNaN(info.signingTime.getTime())) throw new SealError("signingTime is not a valid date");
 
   const context = PDFContext.create();
-  const reader = new ObjectReader(bytes, structure.base, xref, context);
+  const reader = new ObjectReader(bytes, structure.base, xref, context, budget);
   const rootRef = structure.trailer.get(PDFName.of("Root"));
   if (!(rootRef instanceof PDFRef)) throw new StructureError("trailer has no /Root");
   const catalog = reader.dict(rootRef, "catalog");

@@ -10,14 +10,15 @@ import {
   PDFArray,
   PDFContext,
   PDFDict,
+  PDFHexString,
   PDFName,
   PDFNumber,
   type PDFObject,
   PDFObjectParser,
   PDFRawStream,
   PDFRef,
-  decodePDFRawStream,
 } from "pdf-lib";
+import { decodeStream, decodeWithin, InflateBudget, InflateLimitError, inflateNatively } from "./inflate";
 
 export class StructureError extends Error {
   constructor(message: string) {
@@ -55,6 +56,10 @@ export interface PdfStructure {
 const HEADER_WINDOW = 1024;
 const TAIL_WINDOW = 2048;
 const MAX_SECTIONS = 4096;
+/** PDF's limit on indirect objects (ISO 32000-1, annex C): new objects are numbered from /Size, so it must stay within. */
+const MAX_OBJECTS = 8_388_608;
+/** Object numbers kept free above a file's for the updates finalisation appends (certificate pages, evidence, seal: far fewer). */
+const ROOM_FOR_UPDATES = 65_536;
 
 const enc = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const PDF_MAGIC = enc("%PDF-");
@@ -99,7 +104,8 @@ function latin1(bytes: Uint8Array, start: number, end: number): string {
   return s;
 }
 
-const isWhite = (b: number | undefined) =>
+/** PDF whitespace: space, LF, CR, tab, form feed, NUL. */
+export const isWhite = (b: number | undefined) =>
   b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09 || b === 0x0c || b === 0x00;
 const isDigit = (b: number | undefined) => b !== undefined && b >= 0x30 && b <= 0x39;
 
@@ -140,75 +146,6 @@ function readObjectHeader(bytes: Uint8Array, pos: number): { num: number; gen: n
   const match = /^[\0\t\n\f\r ]*(\d{1,10})[\0\t\n\f\r ]+(\d{1,5})[\0\t\n\f\r ]*obj(?![A-Za-z])/.exec(text);
   if (!match || !match[1] || !match[2]) return null;
   return { num: Number(match[1]), gen: Number(match[2]), end: pos + match[0].length };
-}
-
-function objectAt(bytes: Uint8Array, absolute: number, num: number, gen: number): boolean {
-  if (absolute < 0 || absolute >= bytes.length) return false;
-  const header = readObjectHeader(bytes, absolute);
-  return header !== null && header.num === num && header.gen === gen;
-}
-
-interface Section {
-  kind: "table" | "stream";
-  trailer: PDFDict;
-  /** In-use entries that sit directly in the file: [object number, generation, offset]. */
-  entries: Array<[number, number, number]>;
-  /** Objects stored in object streams: [object number, stream's object number, index in the stream]. */
-  compressed: Array<[number, number, number]>;
-}
-
-function parseTableSection(bytes: Uint8Array, at: number, context: PDFContext): Section {
-  let p = skipWhite(bytes, at + XREF.length);
-  const entries: Array<[number, number, number]> = [];
-  // Subsections: "first count" then count lines "oooooooooo ggggg n|f".
-  while (isDigit(bytes[p])) {
-    const head = /^(\d+)[ \t]+(\d+)/.exec(latin1(bytes, p, p + 32));
-    if (!head || !head[1] || !head[2]) throw new StructureError("bad xref subsection header");
-    const first = Number(head[1]);
-    const count = Number(head[2]);
-    if (count > bytes.length / 18) throw new StructureError("xref subsection larger than the file");
-    p = skipWhite(bytes, p + head[0].length);
-    for (let i = 0; i < count; i++) {
-      const line = /^(\d{1,10})[ ]+(\d{1,5})[ ]+([nf])/.exec(latin1(bytes, p, p + 24));
-      if (!line || !line[1] || !line[2] || !line[3]) throw new StructureError("bad xref entry");
-      if (line[3] === "n") entries.push([first + i, Number(line[2]), Number(line[1])]);
-      p = skipWhite(bytes, p + line[0].length);
-    }
-  }
-  if (indexOfBytes(bytes, TRAILER, p, p + TRAILER.length) !== p) throw new StructureError("missing trailer");
-  const parser = PDFObjectParser.forBytes(bytes.subarray(p + TRAILER.length), context);
-  const trailer = parser.parseObject();
-  if (!(trailer instanceof PDFDict)) throw new StructureError("trailer is not a dictionary");
-  return { kind: "table", trailer, entries, compressed: [] };
-}
-
-function parseStreamSection(bytes: Uint8Array, at: number, context: PDFContext): Section {
-  const header = readObjectHeader(bytes, at);
-  if (!header) throw new StructureError("startxref points at neither a table nor an object");
-  const parser = PDFObjectParser.forBytes(bytes.subarray(header.end), context);
-  const stream = parser.parseObject();
-  if (!(stream instanceof PDFRawStream) || stream.dict.lookup(PDFName.of("Type")) !== PDFName.of("XRef")) {
-    throw new StructureError("startxref points at an object that is not a cross-reference stream");
-  }
-  const compressed: Array<[number, number, number]> = [];
-  return { kind: "stream", trailer: stream.dict, entries: xrefStreamEntries(stream, compressed), compressed };
-}
-
-/**
- * Entries of a cross-reference stream. pdf-lib's own PDFXRefStreamParser ignores
- * /DecodeParms, so it misreads the PNG-predicted streams that most writers
- * (pdfTeX, qpdf, Acrobat, Word) produce; pdf-lib never uses them, we do.
- */
-function xrefStreamEntries(
-  stream: PDFRawStream,
-  compressed?: Array<[number, number, number]>,
-): Array<[number, number, number]> {
-  const entries: Array<[number, number, number]> = [];
-  visitStreamRows(stream.dict, decodePDFRawStream(stream).decode(), (num, type, first, second) => {
-    if (type === 1) entries.push([num, second, first]);
-    else if (type === 2) compressed?.push([num, first, second]);
-  });
-  return entries;
 }
 
 /** Undoes a /Predictor (PNG 10-15 or TIFF 2, 8 bits per component) from /DecodeParms. */
@@ -273,108 +210,15 @@ function unpredict(data: Uint8Array, dict: PDFDict, rowLength: number): Uint8Arr
   return out;
 }
 
-function parseSection(bytes: Uint8Array, absolute: number, context: PDFContext): Section {
-  if (absolute < 0 || absolute >= bytes.length) throw new StructureError("xref offset outside the file");
-  const at = skipWhite(bytes, absolute);
-  if (indexOfBytes(bytes, XREF, at, at + XREF.length) === at) return parseTableSection(bytes, at, context);
-  return parseStreamSection(bytes, at, context);
-}
-
 function numberIn(dict: PDFDict, key: string): number | undefined {
   const value = dict.get(PDFName.of(key));
   return value instanceof PDFNumber ? value.asNumber() : undefined;
-}
-
-/** Walks every cross-reference section (via /Prev and /XRefStm) and checks that each entry points at its object. */
-function walk(bytes: Uint8Array, base: number, startxref: number): Omit<PdfStructure, "header" | "base" | "startxref"> {
-  const context = PDFContext.create();
-  const seen = new Set<number>();
-  const queue: number[] = [startxref];
-  let newest: Section | undefined;
-  let size = 0;
-  let encrypted = false;
-  while (queue.length > 0) {
-    const offset = queue.shift()!;
-    if (seen.has(offset)) continue;
-    if (seen.size >= MAX_SECTIONS) throw new StructureError("too many xref sections");
-    seen.add(offset);
-    const section = parseSection(bytes, base + offset, context);
-    newest ??= section;
-    for (const [num, gen, at] of section.entries) {
-      if (!objectAt(bytes, base + at, num, gen)) throw new StructureError(`xref entry for ${num} ${gen} is wrong`);
-    }
-    size = Math.max(size, numberIn(section.trailer, "Size") ?? 0);
-    if (section.trailer.get(PDFName.of("Encrypt")) !== undefined) encrypted = true;
-    const prev = numberIn(section.trailer, "Prev");
-    if (prev !== undefined) queue.push(prev);
-    const xrefStm = numberIn(section.trailer, "XRefStm");
-    if (xrefStm !== undefined) queue.push(xrefStm);
-  }
-  if (!newest) throw new StructureError("no xref section");
-  if (!(newest.trailer.get(PDFName.of("Root")) instanceof PDFRef)) throw new StructureError("trailer has no /Root");
-  if (size <= 0) throw new StructureError("trailer has no /Size");
-  return { kind: newest.kind, trailer: newest.trailer, size, encrypted };
 }
 
 /** Where an object's current version lives. */
 export type CrossReferenceEntry =
   | { type: "offset"; /** relative to PdfStructure.base */ offset: number; generation: number }
   | { type: "compressed"; /** object number of the object stream */ stream: number; index: number };
-
-/**
- * The current location of every object, for reading a few objects without
- * loading the document (the seal reads the catalog, one page and the form).
- * Newest wins, in the order readers use: a section, then its /XRefStm (the
- * hidden stream of a hybrid file), then its /Prev. Free entries are skipped
- * rather than treated as deletions: only objects the current catalog reaches
- * are looked up. Call after analyseStructure has accepted the file.
- */
-export function readCrossReference(bytes: Uint8Array, structure: PdfStructure): Map<number, CrossReferenceEntry> {
-  const context = PDFContext.create();
-  const objects = new Map<number, CrossReferenceEntry>();
-  const seen = new Set<number>();
-  const stack: number[] = [structure.startxref];
-  while (stack.length > 0) {
-    const offset = stack.pop()!;
-    if (seen.has(offset)) continue;
-    if (seen.size >= MAX_SECTIONS) throw new StructureError("too many xref sections");
-    seen.add(offset);
-    const section = parseSection(bytes, structure.base + offset, context);
-    for (const [num, generation, at] of section.entries) {
-      if (!objects.has(num)) objects.set(num, { type: "offset", offset: at, generation });
-    }
-    for (const [num, stream, index] of section.compressed) {
-      if (!objects.has(num)) objects.set(num, { type: "compressed", stream, index });
-    }
-    // Last in, first out: the hidden stream before the previous section.
-    const prev = numberIn(section.trailer, "Prev");
-    if (prev !== undefined) stack.push(prev);
-    const xrefStm = numberIn(section.trailer, "XRefStm");
-    if (xrefStm !== undefined) stack.push(xrefStm);
-  }
-  return objects;
-}
-
-/**
- * Checks header, end marker and the cross-reference chain. Throws StructureError
- * when the file is damaged; never guesses.
- */
-export function analyseStructure(bytes: Uint8Array, header: PdfHeader): PdfStructure {
-  const startxref = findStartXref(bytes);
-  if (startxref === null) throw new StructureError("no startxref");
-  // Offsets count from the first byte; a few writers count from "%PDF-" instead
-  // when something precedes it. Accept whichever makes the whole table line up.
-  const bases = header.offset > 0 ? [0, header.offset] : [0];
-  let lastError: unknown;
-  for (const base of bases) {
-    try {
-      return { header, base, startxref, ...walk(bytes, base, startxref) };
-    } catch (error) {
-      lastError = error;
-    }
-  }
-  throw lastError instanceof StructureError ? lastError : new StructureError(String(lastError));
-}
 
 /**
  * Looks for /Encrypt in any trailer or cross-reference stream dictionary, without
@@ -395,6 +239,45 @@ export function mentionsEncryption(bytes: Uint8Array): boolean {
   return false;
 }
 
+/** Arrays and dictionaries nested deeper than this are refused (qpdf stops at 500; no real file comes near). */
+export const MAX_NESTING = 256;
+const INT_MAX = 2 ** 31 - 1;
+
+/**
+ * What is wrong with object (references not followed) that pdf-lib lets through
+ * and viewers repair, or undefined: arrays and dictionaries nested deeper than
+ * MAX_NESTING, an integer outside 32 bits or a reference to an object number
+ * PDF cannot have, a hex string with anything but hex digits and whitespace.
+ * Iterative, so any depth is safe to ask about.
+ */
+export function objectProblem(object: PDFObject): string | undefined {
+  const stack: Array<[PDFObject, number]> = [[object, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item instanceof PDFNumber) {
+      const value = item.asNumber();
+      if (Number.isInteger(value) && Math.abs(value) > INT_MAX) return "an integer beyond 32 bits";
+      continue;
+    }
+    if (item instanceof PDFRef) {
+      if (item.objectNumber > MAX_OBJECTS || item.generationNumber > 65535) return "a reference beyond the objects a PDF may have";
+      continue;
+    }
+    if (item instanceof PDFHexString) {
+      if (!/^[0-9A-Fa-f\0\t\n\f\r ]*$/.test(item.asString())) return "a hex string with other characters";
+      continue;
+    }
+    const inner = item instanceof PDFRawStream ? item.dict : item;
+    let children: PDFObject[];
+    if (inner instanceof PDFArray) children = inner.asArray();
+    else if (inner instanceof PDFDict) children = inner.values();
+    else continue;
+    if (depth + 1 > MAX_NESTING) return "nested too deep";
+    for (const child of children) stack.push([child, depth + 1]);
+  }
+  return undefined;
+}
+
 /** The /ID array of a trailer as it is, if it is a two-element array. */
 export function trailerId(trailer: PDFDict): PDFArray | undefined {
   const id = trailer.get(PDFName.of("ID"));
@@ -402,57 +285,18 @@ export function trailerId(trailer: PDFDict): PDFArray | undefined {
 }
 
 // ---------------------------------------------------------------------------
-// For the incremental writer on the finalisation path (buildSignedPdf), where
-// the cost must not grow with the document: the checks of analyseStructure and
-// the locations of readCrossReference in one walk over the sections, each
-// parsed once, with no object made per entry (a file of 30,000 objects would
-// otherwise make some 100,000 short-lived ones), and compressed streams
-// inflated by the platform's decoder (DecompressionStream, in Workers and
-// Node) rather than pdf-lib's JavaScript one. Where the platform's decoder
-// does not apply (another filter, data it refuses), pdf-lib decodes as before.
-
-/** The stream's data through its filter when that is /FlateDecode alone, inflated natively; undefined otherwise. */
-export async function inflateNatively(stream: PDFRawStream): Promise<Uint8Array | undefined> {
-  let filter = stream.dict.get(PDFName.of("Filter"));
-  if (filter instanceof PDFArray && filter.size() === 1) filter = filter.get(0);
-  if (filter !== PDFName.of("FlateDecode") || typeof DecompressionStream !== "function") return undefined;
-  try {
-    // Writer and reader directly: in Node, Response and Blob bring a slow first use.
-    const inflater = new DecompressionStream("deflate");
-    const writer = inflater.writable.getWriter();
-    // A copy: the contents are a view into the whole file, whose buffer a
-    // runtime may detach once written to a stream.
-    const written = Promise.all([writer.write(stream.contents.slice()), writer.close()]);
-    written.catch(() => {}); // the reader sees the same error
-    const reader = inflater.readable.getReader();
-    const chunks: Uint8Array[] = [];
-    let length = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      length += value.length;
-    }
-    await written;
-    const out = new Uint8Array(length);
-    let at = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, at);
-      at += chunk.length;
-    }
-    return out;
-  } catch {
-    return undefined; // damaged or with bytes after its end: pdf-lib's decoder is more forgiving
-  }
-}
-
-/** The stream's data through its filters: natively when it can, else by pdf-lib. */
-async function decodeStream(stream: PDFRawStream): Promise<Uint8Array> {
-  return (await inflateNatively(stream)) ?? decodePDFRawStream(stream).decode();
-}
+// The one walk over the cross-reference sections, for upload (openPdf), the
+// incremental writer (buildSignedPdf) and the seal alike, where the cost must
+// not grow with the document: each section parsed once, with no object made per
+// entry (a file of 30,000 objects would otherwise make some 100,000 short-lived
+// ones), every section visited once (a /Prev or /XRefStm that leads back to a
+// section already read is refused, never followed round), and compressed streams inflated by the
+// platform's decoder (DecompressionStream, in Workers and Node) within the
+// file's inflate budget. Where the platform's decoder does not apply (another
+// filter, data it refuses), pdf-lib's decoders run within the same budget.
 
 /**
- * Where objects are, as readCrossReference finds them (newest section first),
+ * Where objects are (newest section first, a section's /XRefStm before its /Prev),
  * in typed arrays indexed by object number rather than one object per entry.
  * Numbers beyond what the file could plausibly hold densely (a sparse table)
  * go to a small map instead, so the arrays stay smaller than the file.
@@ -582,18 +426,12 @@ function visitTableSection(bytes: Uint8Array, at: number, context: PDFContext, v
     if (count > bytes.length / 18) throw new StructureError("xref subsection larger than the file");
     p = skipWhite(bytes, countField[1]);
     for (let i = 0; i < count; i++) {
-      // "oooooooooo ggggg n|f" (parseTableSection: /^(\d{1,10})[ ]+(\d{1,5})[ ]+([nf])/ within 24 bytes)
-      const line = p + 24;
+      // "oooooooooo ggggg n|f": exactly 10 and 5 digits, one space each side (qpdf warns about and repairs anything looser).
       const offset = digitsAt(bytes, p, 10);
-      let r = offset ? offset[1] : p;
-      const gap1 = r;
-      while (r < line && bytes[r] === 0x20) r++;
-      const generation = offset && r > gap1 ? digitsAt(bytes, r, 5) : null;
-      let t = generation ? generation[1] : r;
-      const gap2 = t;
-      while (t < line && bytes[t] === 0x20) t++;
+      const generation = offset && offset[1] === p + 10 && bytes[p + 10] === 0x20 ? digitsAt(bytes, p + 11, 5) : null;
+      const t = p + 17;
       const flag = bytes[t];
-      if (!offset || !generation || t === gap2 || t >= line || (flag !== 0x6e && flag !== 0x66) || offset[1] > line || generation[1] > line) {
+      if (!offset || !generation || generation[1] !== p + 16 || bytes[p + 16] !== 0x20 || (flag !== 0x6e && flag !== 0x66)) {
         throw new StructureError("bad xref entry");
       }
       visit(first + i, flag === 0x6e ? 1 : 0, offset[0], generation[0]);
@@ -645,10 +483,18 @@ function visitStreamRows(dict: PDFDict, decoded: Uint8Array, visit: EntryVisitor
   }
 }
 
-/** parseSection, visiting entries (a cross-reference stream inflated natively). */
-async function visitSection(bytes: Uint8Array, absolute: number, context: PDFContext, visit: EntryVisitor): Promise<SectionVisit> {
+/** One section, table or stream, visiting its entries (a stream inflated within the budget). */
+async function visitSection(
+  bytes: Uint8Array,
+  absolute: number,
+  context: PDFContext,
+  visit: EntryVisitor,
+  budget: InflateBudget,
+): Promise<SectionVisit> {
   if (absolute < 0 || absolute >= bytes.length) throw new StructureError("xref offset outside the file");
-  const at = skipWhite(bytes, absolute);
+  // Exactly at "xref" or the stream's object number: qpdf, for one, warns about (and repairs) an offset that lands on whitespace before them.
+  if (isWhite(bytes[absolute])) throw new StructureError("xref offset points at whitespace");
+  const at = absolute;
   if (indexOfBytes(bytes, XREF, at, at + XREF.length) === at) return visitTableSection(bytes, at, context, visit);
   const header = readObjectHeader(bytes, at);
   if (!header) throw new StructureError("startxref points at neither a table nor an object");
@@ -656,15 +502,23 @@ async function visitSection(bytes: Uint8Array, absolute: number, context: PDFCon
   if (!(stream instanceof PDFRawStream) || stream.dict.lookup(PDFName.of("Type")) !== PDFName.of("XRef")) {
     throw new StructureError("startxref points at an object that is not a cross-reference stream");
   }
-  visitStreamRows(stream.dict, await decodeStream(stream), visit);
+  // A direct /Length, where the data ends (the parser searches for "endstream" otherwise, as a repair would).
+  if (numberIn(stream.dict, "Length") !== stream.contents.length) throw new StructureError("cross-reference stream /Length is wrong");
+  visitStreamRows(stream.dict, await decodeStream(stream, budget), visit);
   return { kind: "stream", trailer: stream.dict };
 }
 
-/** walk and readCrossReference at once: every section checked as walk checks it, locations as readCrossReference finds them. */
+/**
+ * Walks every cross-reference section (via /Prev and /XRefStm), checks that each
+ * in-use entry points at its object, and records where each object's newest
+ * version is. Each section is read once: a /Prev that points back at a section
+ * already read (itself, or one that points back at it) makes the file damaged.
+ */
 async function walkAndLocate(
   bytes: Uint8Array,
   base: number,
   startxref: number,
+  budget: InflateBudget,
 ): Promise<{ found: Omit<PdfStructure, "header" | "base" | "startxref">; xref: CrossReferenceIndex }> {
   const context = PDFContext.create();
   // Dense up to one object per 16 bytes of file (real files have 50 or more).
@@ -682,44 +536,92 @@ async function walkAndLocate(
   let encrypted = false;
   while (stack.length > 0) {
     const offset = stack.pop()!;
-    if (seen.has(offset)) continue;
+    // A /Prev or /XRefStm back to a section already read is a loop; readers that follow it never end.
+    if (seen.has(offset)) throw new StructureError("cross-reference sections point back at each other");
     if (seen.size >= MAX_SECTIONS) throw new StructureError("too many xref sections");
     seen.add(offset);
-    const section = await visitSection(bytes, base + offset, context, visit);
+    const section = await visitSection(bytes, base + offset, context, visit, budget);
     if (wrong !== undefined) throw new StructureError(wrong);
+    const problem = objectProblem(section.trailer);
+    if (problem) throw new StructureError(`the trailer holds ${problem}`);
     newest ??= section;
     size = Math.max(size, numberIn(section.trailer, "Size") ?? 0);
     if (section.trailer.get(PDFName.of("Encrypt")) !== undefined) encrypted = true;
-    // As readCrossReference: newest wins, a section's hidden stream before its previous section.
+    // Newest wins, in the order readers use: a section's hidden stream before its previous section.
     const prev = numberIn(section.trailer, "Prev");
-    if (prev !== undefined) stack.push(prev);
     const xrefStm = numberIn(section.trailer, "XRefStm");
+    // Present but not a number: where the previous section is cannot be known.
+    if ((prev === undefined && section.trailer.has(PDFName.of("Prev"))) || (xrefStm === undefined && section.trailer.has(PDFName.of("XRefStm")))) {
+      throw new StructureError("a /Prev or /XRefStm that is not a number");
+    }
+    if (prev !== undefined) stack.push(prev);
     if (xrefStm !== undefined) stack.push(xrefStm);
   }
   if (!newest) throw new StructureError("no xref section");
   if (!(newest.trailer.get(PDFName.of("Root")) instanceof PDFRef)) throw new StructureError("trailer has no /Root");
   if (size <= 0) throw new StructureError("trailer has no /Size");
+  // Finalisation numbers its new objects from here on, and they too must stay within the limit.
+  if (Math.max(size, xref.highest + 1) > MAX_OBJECTS - ROOM_FOR_UPDATES) throw new StructureError("object numbers too close to the number of objects a PDF may have");
   return { found: { kind: newest.kind, trailer: newest.trailer, size, encrypted }, xref };
 }
 
+const ENDOBJ = enc("endobj");
+/** PDF delimiters ( ) < > [ ] { } / %: where a token such as endobj may end without whitespace. */
+export const isDelimiter = (b: number | undefined) =>
+  b === 0x28 || b === 0x29 || b === 0x3c || b === 0x3e || b === 0x5b || b === 0x5d || b === 0x7b || b === 0x7d || b === 0x2f || b === 0x25;
+
 /**
- * analyseStructure and readCrossReference in one walk over the sections: the
- * same checks, the same structure, the same locations (kept compactly).
- * Throws StructureError when the file is damaged.
+ * Every object an offset entry points at is followed, once parsed, by "endobj"
+ * (after whitespace and comments). pdf-lib does not look for it at all; qpdf
+ * warns and repairs. Each object is parsed here once more and dropped, so this
+ * belongs to the upload check (openPdf), not to finalisation, whose cost must
+ * not grow with the document.
+ */
+export function checkObjectEnds(bytes: Uint8Array, base: number, xref: CrossReferenceIndex): void {
+  const context = PDFContext.create();
+  for (const num of xref.numbers()) {
+    const entry = xref.get(num);
+    if (entry?.type !== "offset") continue;
+    const header = readObjectHeader(bytes, base + entry.offset);
+    if (!header) throw new StructureError(`object ${num} is not where its entry says`);
+    const parser = PDFObjectParser.forBytes(bytes.subarray(header.end), context);
+    parser.parseObject();
+    // The parser's position, in the bytes it was given (pdf-lib keeps it protected).
+    let p = header.end + (parser as unknown as { bytes: { offset(): number } }).bytes.offset();
+    for (;;) {
+      p = skipWhite(bytes, p);
+      if (bytes[p] !== 0x25) break;
+      while (p < bytes.length && bytes[p] !== 0x0a && bytes[p] !== 0x0d) p++; // a comment
+    }
+    const after = bytes[p + ENDOBJ.length];
+    const ends = after === undefined || isWhite(after) || isDelimiter(after);
+    if (indexOfBytes(bytes, ENDOBJ, p, p + ENDOBJ.length) !== p || !ends) throw new StructureError(`object ${num} does not end with endobj`);
+  }
+}
+
+/**
+ * The file's cross-reference chain, checked, and where every object is: the one
+ * reader of cross-reference data for upload, finalisation and the seal. Throws
+ * StructureError when the file is damaged, and InflateLimitError when a
+ * cross-reference stream unpacks to more than the budget. Never guesses.
  */
 export async function analyseCrossReference(
   bytes: Uint8Array,
   header: PdfHeader,
+  budget: InflateBudget = new InflateBudget(),
 ): Promise<{ structure: PdfStructure; xref: CrossReferenceIndex }> {
   const startxref = findStartXref(bytes);
   if (startxref === null) throw new StructureError("no startxref");
+  // Offsets count from the first byte; a few writers count from "%PDF-" instead
+  // when something precedes it. Accept whichever makes the whole table line up.
   const bases = header.offset > 0 ? [0, header.offset] : [0];
   let lastError: unknown;
   for (const base of bases) {
     try {
-      const { found, xref } = await walkAndLocate(bytes, base, startxref);
+      const { found, xref } = await walkAndLocate(bytes, base, startxref, budget);
       return { structure: { header, base, startxref, ...found }, xref };
     } catch (error) {
+      if (error instanceof InflateLimitError) throw error;
       lastError = error;
     }
   }
@@ -728,7 +630,7 @@ export async function analyseCrossReference(
 
 /**
  * Reads single objects of a file through its cross-reference sections (as
- * readCrossReference or analyseCrossReference find them), without loading the
+ * analyseCrossReference finds them), without loading the
  * document: an object written directly in the file is parsed where its entry
  * points, one in an object stream by decoding that stream (once; kept for the
  * next object from it).
@@ -749,6 +651,8 @@ export class ObjectReader {
     private readonly xref: { get(num: number): CrossReferenceEntry | undefined },
     /** Context the parsed objects belong to (it is not filled with them). */
     readonly context: PDFContext = PDFContext.create(),
+    /** What inflating object streams may take (the file's budget, shared with the walk that found xref). */
+    private readonly budget: InflateBudget = new InflateBudget(),
   ) {}
 
   /** The object ref names, or undefined when no entry (or one of another generation) has it. */
@@ -778,10 +682,33 @@ export class ObjectReader {
     const entry = this.xref.get(ref.objectNumber);
     if (entry?.type === "compressed" && !this.streams.has(entry.stream)) {
       const stream = this.streamObject(entry.stream);
-      const data = await inflateNatively(stream);
+      const data = await inflateNatively(stream, this.budget);
       if (data) this.streams.set(entry.stream, this.indexObjectStream(entry.stream, stream, data));
     }
     return this.lookup(ref);
+  }
+
+  /**
+   * Checks that object num is where its entry says without parsing it: one
+   * written in the file by its header, one in an object stream by the stream's
+   * index (each stream inflated once). Throws StructureError otherwise.
+   */
+  async locate(num: number): Promise<void> {
+    const entry = this.xref.get(num);
+    if (!entry) return;
+    if (entry.type === "offset") {
+      const header = readObjectHeader(this.bytes, this.base + entry.offset);
+      if (!header || header.num !== num || header.gen !== entry.generation) throw new StructureError(`object ${num} is not where its entry says`);
+      return;
+    }
+    if (!this.streams.has(entry.stream)) {
+      const stream = this.streamObject(entry.stream);
+      const data = (await inflateNatively(stream, this.budget)) ?? decodeWithin(stream, this.budget);
+      this.streams.set(entry.stream, this.indexObjectStream(entry.stream, stream, data));
+    }
+    const { data, offsets } = this.streams.get(entry.stream)!;
+    const start = offsets[entry.index];
+    if (start === undefined || start >= data.length) throw new StructureError(`object ${num} is missing from object stream ${entry.stream}`);
   }
 
   resolve(object: PDFObject | undefined): PDFObject | undefined {
@@ -807,7 +734,10 @@ export class ObjectReader {
     const entry = this.xref.get(num);
     if (!entry || entry.type !== "offset") throw new StructureError(`object stream ${num} not found`);
     const stream = this.parseAt(this.base + entry.offset, num, entry.generation);
-    if (!(stream instanceof PDFRawStream)) throw new StructureError(`object ${num} is not an object stream`);
+    // Only object streams are ever inflated here: never an image or an embedded file an entry points into.
+    if (!(stream instanceof PDFRawStream) || stream.dict.lookup(PDFName.of("Type")) !== PDFName.of("ObjStm")) {
+      throw new StructureError(`object ${num} is not an object stream`);
+    }
     return stream;
   }
 
@@ -815,7 +745,7 @@ export class ObjectReader {
     let parsed = this.streams.get(num);
     if (!parsed) {
       const stream = this.streamObject(num);
-      parsed = this.indexObjectStream(num, stream, decodePDFRawStream(stream).decode());
+      parsed = this.indexObjectStream(num, stream, decodeWithin(stream, this.budget));
       this.streams.set(num, parsed);
     }
     return parsed;

@@ -6,8 +6,10 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { EVIDENCE_SCHEMA, type EvidenceBundle, evidenceBundleSchema, verifyEvidenceBundle } from "../domain/evidence";
+import { DomainError } from "../domain/errors";
 import { type EmbeddedFile, readEmbeddedFiles } from "./attachment";
-import { openPdf } from "./open";
+import { InflateLimitError } from "./inflate";
+import { openPdf, readRefusal } from "./open";
 import { type SealVerification, verifySeal } from "./verify-seal";
 
 export type CheckId = "seal" | "evidence" | "document" | "final-revision";
@@ -129,8 +131,9 @@ async function checkDocument(bytes: Uint8Array, bundle: EvidenceBundle): Promise
   }
   let counted: number;
   try {
-    counted = (await openPdf(prefix)).pages;
+    counted = (await openPdf(prefix, { strict: false })).pages;
   } catch (error) {
+    if (unpacksTooLarge(error)) throw error;
     return { id: "document", ok: false, detail: `The first ${size} bytes match the evidence's hash but do not open as a PDF: ${message(error)}` };
   }
   if (counted !== pages) {
@@ -168,7 +171,14 @@ function checkFinalRevision(bytes: Uint8Array, seal: SealVerification | null): C
   return { id: "final-revision", ok: true, detail: `Nothing follows the sealed revision: it ends at the last byte of the file (${end}).` };
 }
 
-/** Runs every check on the bytes of a signed PDF. Never throws for a bad file: every problem is a failed check. */
+const unpacksTooLarge = (error: unknown) =>
+  error instanceof InflateLimitError || (error instanceof DomainError && error.code === "pdf_unpacks_too_large");
+
+/**
+ * Runs every check on the bytes of a signed PDF. Never throws for a bad file:
+ * every problem is a failed check. The one exception is a file that unpacks to
+ * more than one file may (DomainError pdf_unpacks_too_large): it is not read on.
+ */
 export async function verifySignedPdf(bytes: Uint8Array, options: VerifyOptions = {}): Promise<VerifyResult> {
   const result: VerifyResult = {
     ok: false,
@@ -188,7 +198,7 @@ export async function verifySignedPdf(bytes: Uint8Array, options: VerifyOptions 
   let bundle: EvidenceBundle | null = null;
   let evidenceCheck: Check;
   try {
-    const { doc } = await openPdf(bytes);
+    const { doc } = await openPdf(bytes, { strict: false });
     const candidates = findEvidence(readEmbeddedFiles(doc));
     const chosen = candidates[0];
     if (!chosen) {
@@ -223,6 +233,7 @@ export async function verifySignedPdf(bytes: Uint8Array, options: VerifyOptions 
       }
     }
   } catch (error) {
+    if (unpacksTooLarge(error)) throw readRefusal(error);
     evidenceCheck = { id: "evidence", ok: false, detail: `The file cannot be read as a PDF, so its evidence cannot be found: ${message(error)}` };
   }
   result.checks.push(evidenceCheck);

@@ -84,6 +84,7 @@ const pdfErrorKeys: Partial<Record<string, FieldErrors["file"]>> = {
   not_pdf: "pdf.notPdf",
   invalid_pdf: "pdf.damaged",
   pdf_encrypted: "pdf.encrypted",
+  pdf_unpacks_too_large: "pdf.unpacksTooLarge",
   pdf_too_large: "pdf.tooLarge",
   pdf_too_many_pages: "pdf.tooManyPages",
 };

@@ -1,5 +1,6 @@
 /** The public verification page: upload a PDF, learn whether Pactly sealed it and whether it changed. */
 import { Hono } from "hono";
+import { DomainError } from "../domain/errors";
 import { verifyDocument, VERIFY_MAX_BYTES } from "../services/verify-document";
 import { VerifyPage } from "../../templates/pages/verify";
 import type { AppEnv } from "./context";
@@ -15,6 +16,13 @@ verifyRoutes.post("/", async (c) => {
   if (!file) return c.html(<VerifyPage view={view(c)} errors={{ file: "verify.error.file" }} />, 422);
   if (file.size > VERIFY_MAX_BYTES) return c.html(<VerifyPage view={view(c)} errors={{ file: "verify.error.tooLarge" }} />, 413);
   await rateLimit(c, "verify", clientInfo(c).ip ?? "unknown", "LINK_LIMITER");
-  const outcome = await verifyDocument(c.env, new Uint8Array(await file.arrayBuffer()));
-  return c.html(<VerifyPage view={view(c)} outcome={outcome} />);
+  try {
+    const outcome = await verifyDocument(c.env, new Uint8Array(await file.arrayBuffer()));
+    return c.html(<VerifyPage view={view(c)} outcome={outcome} />);
+  } catch (error) {
+    if (error instanceof DomainError && error.code === "pdf_unpacks_too_large") {
+      return c.html(<VerifyPage view={view(c)} errors={{ file: "verify.error.unpacksTooLarge" }} />, 422);
+    }
+    throw error;
+  }
 });

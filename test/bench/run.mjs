@@ -15,6 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { PDFDocument, StandardFonts } from "pdf-lib";
+import { hostileRows } from "./hostile.mjs";
 import { uploadRows } from "./upload.mjs";
 import { zipRows } from "./zip.mjs";
 import { printTable } from "./harness.mjs";
@@ -631,6 +632,9 @@ async function main() {
   log("upload + encrypt of a 20 MB PDF in Node, beside raw WebCrypto AES-GCM");
   const uploadBenchRows = await uploadRows();
 
+  log("the hostile PDF corpus read by the upload check in Node (worst peak memory, slowest verdict)");
+  const hostileBenchRows = await hostileRows();
+
   log("data export: streaming ZIP of 10 × 20 MB entries in Node");
   const zipBenchRows = await zipRows();
 
@@ -682,6 +686,7 @@ async function main() {
     rows.push([`${label}, ${r.document.split(",")[0]}`, `${r.ms} ms, +${r.peakGrowthMB} MB peak`, `${r.document}; Node, fresh process under --max-old-space-size=128, peak RSS ${r.peakRssMB} MB (mostly Node itself)`]);
   }
   rows.push(...uploadBenchRows);
+  rows.push(...hostileBenchRows);
   rows.push(...zipBenchRows);
   printTable(rows);
   log(`done in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);

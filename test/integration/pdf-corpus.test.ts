@@ -20,8 +20,8 @@ import { finaliseEnvelope, signedDocumentId } from "../../src/services/finalise-
 import { verifyDocument } from "../../src/services/verify-document";
 import { database } from "../../src/storage/db";
 import { findDocument } from "../../src/storage/documents";
-import type { Client } from "../support/client";
-import { addSigner, newSender, newSigner, sendEnvelope } from "../support/flows";
+import { addSigner, newSigner, sendEnvelope } from "../support/flows";
+import { expectAccepted, expectRefused, inlinedBytes, UPLOAD_MESSAGE } from "../support/pdf-upload";
 import corpus from "../fixtures/pdf-corpus/corpus.json";
 
 type Entry = (typeof corpus)[number] & { accepted?: boolean; pages?: number; version?: string; code?: string };
@@ -30,69 +30,10 @@ const entries = corpus as Entry[];
 // Vite inlines each file as a data: URL, so the bytes reach workerd without a file system.
 const inlined = import.meta.glob("../fixtures/pdf-corpus/*.pdf", { query: "?inline", import: "default", eager: true }) as Record<string, string>;
 
-function bytesOf(file: string): Uint8Array {
-  const url = inlined[`../fixtures/pdf-corpus/${file}`];
-  if (url === undefined) throw new Error(`${file} is listed in corpus.json but missing`);
-  return Uint8Array.from(atob(url.slice(url.indexOf(",") + 1)), (c) => c.charCodeAt(0));
-}
+const bytesOf = (file: string): Uint8Array => inlinedBytes(inlined[`../fixtures/pdf-corpus/${file}`], file);
 
 /** What the upload page says beside the file field for each refusal. */
-const MESSAGE: Record<string, RegExp> = {
-  not_pdf: /The selected file is not a PDF/,
-  invalid_pdf: /The selected PDF is damaged and cannot be opened/,
-  pdf_encrypted: /The selected PDF is password-protected/,
-  pdf_too_large: /The selected file must be smaller than 20 MB/,
-  pdf_too_many_pages: /The selected PDF must have 500 pages or fewer/,
-  no_file: /Select a PDF file/,
-};
-
-async function orgOf(email: string): Promise<string> {
-  const row = await env.DB.prepare("SELECT personal_org_id AS org_id FROM users WHERE email = ?").bind(email).first<{ org_id: string }>();
-  return row!.org_id;
-}
-
-async function upload(file: File): Promise<{ sender: { client: Client; email: string }; res: Response }> {
-  const sender = await newSender();
-  const { csrf, html } = await sender.client.page("/envelopes/new");
-  const idem = /name="idempotency_key" value="([^"]+)"/.exec(html)![1]!;
-  const res = await sender.client.post("/envelopes", { idempotency_key: idem, title: `Corpus: ${file.name}`, message: "", order: "parallel", file }, csrf, { multipart: true });
-  return { sender, res };
-}
-
-async function expectRefused(file: File, message: RegExp, status = 422) {
-  const { sender, res } = await upload(file);
-  expect(res.status).toBe(status);
-  const html = await res.text();
-  expect(html).toMatch(/<title>Error: /);
-  expect(html).toMatch(message);
-  // Nothing half-written: no row, no object, no envelope.
-  const orgId = await orgOf(sender.email);
-  const docs = await env.DB.prepare("SELECT count(*) AS n FROM documents WHERE org_id = ?").bind(orgId).first<{ n: number }>();
-  const envelopes = await env.DB.prepare("SELECT count(*) AS n FROM envelopes WHERE org_id = ?").bind(orgId).first<{ n: number }>();
-  expect(docs!.n).toBe(0);
-  expect(envelopes!.n).toBe(0);
-  expect((await env.DOCUMENTS.list({ prefix: `documents/${orgId}/` })).objects).toEqual([]);
-}
-
-/** Uploads an accepted file; returns its envelope and the document row. */
-async function expectAccepted(entry: Entry) {
-  const bytes = bytesOf(entry.file);
-  const { sender, res } = await upload(new File([bytes], entry.file, { type: "application/pdf" }));
-  expect(res.status, await res.clone().text().then((t) => /class="field-error">([^<]*)/.exec(t)?.[1] ?? "")).toBe(303);
-  const path = res.headers.get("Location")!;
-  const id = path.split("/").pop()!;
-  const state = (await envelopeStub(env, id).getState())!;
-  const row = await findDocument(database(env.DB), state.orgId, state.document.id);
-  expect(row).toMatchObject({ pages: entry.pages, sha256: entry.sha256, size: bytes.length });
-  expect(state.document).toMatchObject({ pages: entry.pages, sha256: entry.sha256 });
-  // Stored encrypted, and reads back byte for byte.
-  const object = await env.DOCUMENTS.get(row!.r2Key);
-  expect(object).not.toBeNull();
-  const stored = new Uint8Array(await object!.arrayBuffer());
-  expect(stored.length).toBeGreaterThan(bytes.length);
-  expect(await readDocument(env, row!)).toEqual(bytes);
-  return { sender, path, id, bytes };
-}
+const MESSAGE = UPLOAD_MESSAGE;
 
 describe("the PDF corpus", () => {
   it("is what corpus.json says: every file present, with the recorded SHA-256", async () => {
@@ -120,7 +61,7 @@ describe("the PDF corpus", () => {
   describe("uploaded through the new-envelope form", () => {
     for (const entry of entries.filter((e) => e.accepted)) {
       it(`accepts ${entry.file} (${entry.description}) with ${entry.pages} pages and its SHA-256`, async () => {
-        await expectAccepted(entry);
+        await expectAccepted(entry, bytesOf(entry.file));
       });
     }
 
@@ -158,7 +99,7 @@ describe("the PDF corpus", () => {
 
     it.each(sealCases)("%s", async (file) => {
       const entry = entries.find((e) => e.file === file)!;
-      const { sender, path, id, bytes } = await expectAccepted(entry);
+      const { sender, path, id, bytes } = await expectAccepted(entry, bytesOf(entry.file));
       const signer = newSigner("Åse Corpus");
       await addSigner(sender.client, path, signer);
       await sendEnvelope(sender.client, path);

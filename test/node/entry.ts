@@ -10,3 +10,7 @@ export { verifySeal } from "../../src/pdf/verify-seal";
 export { certificateFor, englishLabels } from "../fixtures/pdf/pdfs";
 export { hybridPdf, pdf13WithForm } from "../fixtures/seal/handmade";
 export { PDFDocument, StandardFonts } from "pdf-lib";
+export { inspectPdf } from "../../src/pdf/inspect";
+export { uploadLimits } from "../../src/domain/limits";
+export { verifySignedPdf } from "../../src/pdf/verify-signed";
+export { mutants } from "../support/pdf-mutate";

@@ -18,14 +18,8 @@ import { DomainError } from "../../../src/domain/errors";
 import { readEmbeddedFiles } from "../../../src/pdf/attachment";
 import { buildSignedPdf, type CertificateView, formatUtcAndLocal } from "../../../src/pdf/certificate";
 import { inspectPdf } from "../../../src/pdf/inspect";
-import {
-  analyseCrossReference,
-  analyseStructure,
-  findHeader,
-  inflateNatively,
-  readCrossReference,
-  StructureError,
-} from "../../../src/pdf/structure";
+import { inflateNatively } from "../../../src/pdf/inflate";
+import { analyseCrossReference, findHeader, ObjectReader, StructureError } from "../../../src/pdf/structure";
 import { cleanText, formatUtc, wrapText } from "../../../src/pdf/text";
 import { linearizedPdf, objectStreamsPdf } from "../../fixtures/pdf/qpdf";
 import { hybridPdf, pdf13WithForm } from "../../fixtures/seal/handmade";
@@ -682,20 +676,24 @@ describe("the original's cross-reference sections, read in one walk", () => {
     ["a file with three revisions", async () => (await withEvidence((await withEvidence()).result.bytes, 4)).result.bytes],
   ];
   for (const [name, make] of fixtures) {
-    it(`finds what analyseStructure and readCrossReference find: ${name}`, async () => {
+    it(`finds every object where pdf-lib's own front-to-back reading finds it: ${name}`, async () => {
       const bytes = await make();
       const header = findHeader(bytes)!;
-      const expected = analyseStructure(bytes, header);
       const { structure, xref } = await analyseCrossReference(bytes, header);
-      const { trailer, ...rest } = structure;
-      const { trailer: expectedTrailer, ...expectedRest } = expected;
-      expect(rest).toEqual(expectedRest);
-      expect(trailer.toString()).toBe(expectedTrailer.toString());
-      const locations = readCrossReference(bytes, expected);
-      expect(xref.numbers()).toEqual([...locations.keys()].sort((a, b) => a - b));
-      for (const [num, entry] of locations) expect(xref.get(num)).toEqual(entry);
-      expect(xref.size).toBe(locations.size);
-      expect(xref.highest).toBe(Math.max(...locations.keys()));
+      expect(structure.kind).toBe(/^\s*xref/.test(latin1(bytes.subarray(structure.base + structure.startxref, structure.base + structure.startxref + 8))) ? "table" : "stream");
+      expect(structure.size).toBeGreaterThan(xref.highest);
+      expect(xref.size).toBe(xref.numbers().length);
+      const doc = await PDFDocument.load(bytes, { updateMetadata: false });
+      const reader = new ObjectReader(bytes, structure.base, xref);
+      for (const num of xref.numbers()) {
+        const entry = xref.get(num)!;
+        const ref = PDFRef.of(num, entry.type === "offset" ? entry.generation : 0);
+        const ours = await reader.load(ref);
+        const theirs = doc.context.lookup(ref);
+        if (theirs === undefined) continue; // an object stream or cross-reference stream pdf-lib unpacks and drops
+        const shown = (o: unknown) => (o instanceof PDFRawStream ? o.dict.toString() : String(o));
+        expect(shown(ours), `object ${num}`).toBe(shown(theirs));
+      }
     });
   }
 
@@ -713,13 +711,12 @@ describe("the original's cross-reference sections, read in one walk", () => {
     await expect(inspectPdf(result.bytes, { maxBytes: 10_000_000, maxPages: 100 })).resolves.toMatchObject({ pages: 4 });
   });
 
-  it("refuses what analyseStructure refuses: an entry that does not point at its object", async () => {
+  it("refuses an entry that does not point at its object", async () => {
     const text = latin1(await samplePdf());
     const entry = /(\d{10}) 00000 n/.exec(text.slice(text.lastIndexOf("\nxref")))!;
     const moved = String(Number(entry[1]) + 1).padStart(10, "0");
     const bytes = ascii(text.replace(`${entry[1]} 00000 n`, `${moved} 00000 n`));
     const header = findHeader(bytes)!;
-    expect(() => analyseStructure(bytes, header)).toThrow(StructureError);
     await expect(analyseCrossReference(bytes, header)).rejects.toThrow(StructureError);
   });
 

@@ -1,0 +1,292 @@
+/**
+ * Decompression with a byte budget. Neither DecompressionStream nor pdf-lib's
+ * decoders limit their output: an 84 KB file can inflate to 256 MiB and kill the
+ * isolate, and with it every request in flight. So every byte the PDF reader
+ * inflates from one file is counted against one budget as it is produced, and
+ * reading stops with InflateLimitError the moment the budget is spent.
+ *
+ * Only streams the reader needs are ever inflated: cross-reference streams,
+ * object streams, and page contents (counted, never kept). Images and embedded
+ * files are not (the verifier's evidence bundle is the one embedded file read,
+ * within the same budget).
+ */
+import { Inflate } from "pako";
+import {
+  decodePDFRawStream,
+  PDFArray,
+  type PDFContext,
+  PDFDict,
+  PDFDocument,
+  PDFName,
+  PDFNumber,
+  type PDFObject,
+  PDFObjectStreamParser,
+  PDFParser,
+  PDFRawStream,
+  PDFXRefStreamParser,
+  ParseSpeeds,
+} from "pdf-lib";
+import { inflateLimits } from "../domain/limits";
+
+/** Reading stopped because the file unpacks to more than the budget allows. */
+export class InflateLimitError extends Error {
+  constructor(readonly limit: number) {
+    super(`the file unpacks to more than ${limit} bytes`);
+    this.name = "InflateLimitError";
+  }
+}
+
+/** Bytes one read of one file may still inflate. Shared by every stream of the file. */
+export class InflateBudget {
+  private used = 0;
+  /** Set once the budget ran out, even if a library swallowed the error on its way up. */
+  exceeded = false;
+
+  constructor(readonly limit: number = inflateLimits.structureBytes) {}
+
+  get remaining(): number {
+    return Math.max(0, this.limit - this.used);
+  }
+
+  /** Counts n more bytes; throws InflateLimitError when that is over the budget. */
+  take(n: number): void {
+    this.used += n;
+    if (this.used > this.limit) this.fail();
+  }
+
+  /** Gives back bytes counted for output that was then thrown away (a failed attempt). */
+  give(n: number): void {
+    this.used = Math.max(0, this.used - n);
+  }
+
+  fail(): never {
+    this.exceeded = true;
+    throw new InflateLimitError(this.limit);
+  }
+}
+
+const onlyFlate = (stream: PDFRawStream): boolean => {
+  let filter = stream.dict.get(PDFName.of("Filter"));
+  if (filter instanceof PDFArray && filter.size() === 1) filter = filter.get(0);
+  return filter === PDFName.of("FlateDecode");
+};
+
+/**
+ * The stream's data through its filter when that is /FlateDecode alone, inflated
+ * by the platform (DecompressionStream) and counted chunk by chunk; undefined when
+ * the platform's decoder does not apply (another filter, damaged data). With
+ * each, the data is handed over chunk by chunk and not kept (page contents), and
+ * an empty array returned.
+ */
+export async function inflateNatively(
+  stream: PDFRawStream,
+  budget: InflateBudget = new InflateBudget(),
+  each?: (chunk: Uint8Array) => void,
+): Promise<Uint8Array | undefined> {
+  if (!onlyFlate(stream) || typeof DecompressionStream !== "function") return undefined;
+  const inflater = new DecompressionStream("deflate");
+  const writer = inflater.writable.getWriter();
+  // A copy: the contents are a view into the whole file, whose buffer a
+  // runtime may detach once written to a stream.
+  const written = Promise.all([writer.write(stream.contents.slice()), writer.close()]);
+  written.catch(() => {}); // the reader sees the same error
+  const reader = inflater.readable.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  /** Set while each runs: its errors are the caller's, not damaged data to fall back on. */
+  let visitorFailed = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      length += value.length;
+      budget.take(value.length);
+      if (!each) chunks.push(value);
+      else {
+        visitorFailed = true;
+        each(value);
+        visitorFailed = false;
+      }
+    }
+    await written;
+  } catch (error) {
+    if (error instanceof InflateLimitError || visitorFailed) {
+      await reader.cancel().catch(() => {});
+      throw error;
+    }
+    budget.give(length);
+    return undefined; // damaged or with bytes after its end: pdf-lib's decoder is more forgiving
+  }
+  if (each) return new Uint8Array(0);
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+/** pdf-lib's decoders (see node_modules/pdf-lib/cjs/core/streams/DecodeStream.js): each stage grows its buffer through ensureBuffer. */
+type DecodeStage = {
+  buffer: Uint8Array;
+  minBufferLength: number;
+  ensureBuffer?: (requested: number) => Uint8Array;
+  decode(): Uint8Array;
+};
+
+const MAX_FILTERS = 4;
+const CHUNK = 64 * 1024;
+
+/**
+ * /FlateDecode by pako (zlib in JavaScript), synchronously, chunk by chunk: past
+ * cap it stops there. pdf-lib's own inflater is lenient with corrupt data that
+ * zlib (and so qpdf and most viewers) refuses; pako refuses it too, and like zlib
+ * ignores bytes after the end of the data.
+ */
+function inflateWithin(data: Uint8Array, cap: number, budget: InflateBudget): Uint8Array {
+  const inflater = new Inflate({ chunkSize: CHUNK });
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  inflater.onData = (chunk) => {
+    length += chunk.length;
+    if (length > cap) budget.fail();
+    chunks.push(chunk);
+  };
+  // Without Z_FINISH, pako ends (ended) only when the data reaches its final block: data cut short is refused, as zlib reports it.
+  inflater.push(data, false);
+  if (inflater.err) throw new Error(`flate data cannot be inflated: ${inflater.msg}`);
+  if (!inflater.ended) throw new Error("flate data cannot be inflated: it ends before its last block");
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+/** One filter other than /FlateDecode, by pdf-lib's decoder, its buffer held to cap (it stops mid-block, before the memory is taken). */
+function decodeStageWithin(context: PDFContext, data: Uint8Array, filter: PDFName, parms: PDFObject | undefined, cap: number, budget: InflateBudget): Uint8Array {
+  const dict = PDFDict.withContext(context);
+  dict.set(PDFName.of("Filter"), filter);
+  if (parms) dict.set(PDFName.of("DecodeParms"), parms);
+  const stage = decodePDFRawStream(PDFRawStream.of(dict, data)) as unknown as DecodeStage;
+  if (stage.ensureBuffer) {
+    stage.ensureBuffer = (requested: number) => {
+      if (requested > cap) budget.fail();
+      if (requested <= stage.buffer.byteLength) return stage.buffer;
+      let size = stage.minBufferLength;
+      while (size < requested) size *= 2;
+      const grown = new Uint8Array(Math.min(size, cap));
+      grown.set(stage.buffer);
+      stage.buffer = grown;
+      return grown;
+    };
+  }
+  return stage.decode();
+}
+
+/**
+ * The stream's data through its filters, synchronously, every stage held to
+ * what the budget has left: /FlateDecode by pako, the others by pdf-lib's
+ * decoders. (/DecodeParms predictors are left to the caller, as pdf-lib does.)
+ */
+export function decodeWithin(stream: PDFRawStream, budget: InflateBudget = new InflateBudget()): Uint8Array {
+  const filter = stream.dict.lookup(PDFName.of("Filter"));
+  const parms = stream.dict.lookup(PDFName.of("DecodeParms"));
+  const filters = filter instanceof PDFArray ? filter.asArray().map((f) => stream.dict.context.lookup(f)) : filter === undefined ? [] : [filter];
+  if (filters.length > MAX_FILTERS) throw new Error("too many filters");
+  const cap = budget.remaining;
+  let data = stream.contents;
+  filters.forEach((name, i) => {
+    if (!(name instanceof PDFName)) throw new Error("a filter that is not a name");
+    const parm = parms instanceof PDFArray ? parms.lookup(i) : i === 0 ? parms : undefined;
+    data = name === PDFName.of("FlateDecode") ? inflateWithin(data, cap, budget) : decodeStageWithin(stream.dict.context, data, name, parm, cap, budget);
+  });
+  budget.take(data.length);
+  return data;
+}
+
+/** The stream's data: natively when it can, else by pdf-lib's decoders; within the budget either way. */
+export async function decodeStream(stream: PDFRawStream, budget: InflateBudget): Promise<Uint8Array> {
+  return (await inflateNatively(stream, budget)) ?? decodeWithin(stream, budget);
+}
+
+// --- pdf-lib's load ---------------------------------------------------------
+// PDFDocument.load parses the file front to back and decodes every object
+// stream and cross-reference stream it meets, referenced or not, with no limit,
+// and then walks a cross-reference stream's rows for as many objects as its
+// /Size or /Index claims, whatever the data holds. Its two stream parsers are
+// wrapped once, here: the stream is decoded within the budget of the document
+// being loaded (found through the parser's context) and its claims are checked
+// against the decoded data before pdf-lib sees it.
+
+const budgets = new WeakMap<PDFContext, InflateBudget>();
+let wrapped = false;
+
+/** A copy of the stream with its data decoded within the budget (so pdf-lib decodes nothing). */
+function decodedCopy(stream: PDFRawStream): PDFRawStream {
+  const context = stream.dict.context;
+  // pdf-lib drops these streams once read, so their /Length is checked here: where the data ends, or pdf-lib searched for "endstream" (a repair).
+  if (numberOf(stream.dict.lookup(PDFName.of("Length"))) !== stream.contents.length) throw new Error("stream /Length is wrong");
+  let budget = budgets.get(context);
+  if (!budget) {
+    budget = new InflateBudget();
+    budgets.set(context, budget);
+  }
+  const data = decodeWithin(stream, budget);
+  const dict = stream.dict.clone(context);
+  dict.delete(PDFName.of("Filter"));
+  dict.delete(PDFName.of("DecodeParms"));
+  return PDFRawStream.of(dict, data);
+}
+
+const numberOf = (value: unknown): number => (value instanceof PDFNumber ? value.asNumber() : Number.NaN);
+
+/** Rows a cross-reference stream claims, and the bytes they take. */
+function checkRows(stream: PDFRawStream): void {
+  const widths = stream.dict.lookup(PDFName.of("W"));
+  const w = widths instanceof PDFArray ? widths.asArray().map(numberOf) : [];
+  if (w.length !== 3 || w.some((n) => !Number.isInteger(n) || n < 0 || n > 8)) throw new Error("bad /W");
+  const rowLength = w[0]! + w[1]! + w[2]!;
+  const index = stream.dict.lookup(PDFName.of("Index"));
+  const counts = index instanceof PDFArray ? index.asArray().map(numberOf).filter((_, i) => i % 2 === 1) : [numberOf(stream.dict.lookup(PDFName.of("Size")))];
+  const rows = counts.reduce((sum, n) => sum + n, 0);
+  if (!Number.isInteger(rows) || rows < 0 || rows * rowLength > stream.contents.length) throw new Error("cross-reference stream shorter than its /Size or /Index");
+}
+
+function wrapPdfLibParsers(): void {
+  if (wrapped) return;
+  wrapped = true;
+  const objectStream = PDFObjectStreamParser.forStream;
+  PDFObjectStreamParser.forStream = (stream, shouldWaitForTick) => {
+    const copy = decodedCopy(stream);
+    const count = numberOf(copy.dict.lookup(PDFName.of("N")));
+    // Each object takes at least "n o " in the stream's header.
+    if (!Number.isInteger(count) || count < 0 || count * 4 > copy.contents.length + 1) throw new Error("object stream shorter than its /N");
+    return objectStream(copy, shouldWaitForTick);
+  };
+  const xrefStream = PDFXRefStreamParser.forStream;
+  PDFXRefStreamParser.forStream = (stream) => {
+    const copy = decodedCopy(stream);
+    checkRows(copy);
+    return xrefStream(copy);
+  };
+}
+
+/**
+ * PDFDocument.load (ignoring encryption, metadata untouched, strict about
+ * invalid objects), with every stream pdf-lib decodes counted against budget.
+ * When the budget runs out pdf-lib reports a generic parse error; budget.exceeded
+ * tells the two apart.
+ */
+export async function loadWithin(bytes: Uint8Array, budget: InflateBudget): Promise<PDFDocument> {
+  wrapPdfLibParsers();
+  const parser = PDFParser.forBytesWithOptions(bytes, ParseSpeeds.Fastest, true);
+  // The parser's context is protected in pdf-lib's types; the wrapped stream parsers find the budget through it.
+  budgets.set((parser as unknown as { context: PDFContext }).context, budget);
+  const context = await parser.parseDocument();
+  // What PDFDocument.load does with the parsed context (its constructor is private in the types).
+  return Reflect.construct(PDFDocument, [context, true, false]) as PDFDocument;
+}
