@@ -3,6 +3,7 @@
  * and while reading (a chunked body that grows too large is cut off), then parsed and
  * validated with the same zod schemas the forms use.
  */
+import { concatBytes } from "@noble/hashes/utils.js";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { z } from "zod";
@@ -43,13 +44,7 @@ async function readCapped(stream: ReadableStream<Uint8Array> | null, maxBytes: n
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
+  return concatBytes(...chunks);
 }
 
 export type Parsed<T> = { ok: true; data: T } | { ok: false; response: Response };

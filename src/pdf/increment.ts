@@ -8,6 +8,7 @@
  * The new section has the same form as the original's newest one: a classic
  * table after a table, a cross-reference stream after a stream.
  */
+import { concatBytes } from "@noble/hashes/utils.js";
 import { PDFArray, PDFContext, PDFDict, PDFName, PDFNumber, type PDFObject, PDFRef } from "pdf-lib";
 import type { PdfStructure } from "./structure";
 
@@ -118,11 +119,5 @@ export function appendIncrement(
   }
   push(ascii(`startxref\n${xrefOffset}\n%%EOF\n`));
 
-  const out = new Uint8Array(position);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  return concatBytes(...chunks);
 }

@@ -10,6 +10,7 @@
  * files are not (the verifier's evidence bundle is the one embedded file read,
  * within the same budget).
  */
+import { concatBytes } from "@noble/hashes/utils.js";
 import { Inflate } from "pako";
 import {
   decodePDFRawStream,
@@ -118,13 +119,7 @@ export async function inflateNatively(
     return undefined; // damaged or with bytes after its end: pdf-lib's decoder is more forgiving
   }
   if (each) return new Uint8Array(0);
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  return concatBytes(...chunks);
 }
 
 /** pdf-lib's decoders (see node_modules/pdf-lib/cjs/core/streams/DecodeStream.js): each stage grows its buffer through ensureBuffer. */
@@ -157,13 +152,7 @@ function inflateWithin(data: Uint8Array, cap: number, budget: InflateBudget): Ui
   inflater.push(data, false);
   if (inflater.err) throw new Error(`flate data cannot be inflated: ${inflater.msg}`);
   if (!inflater.ended) throw new Error("flate data cannot be inflated: it ends before its last block");
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  return concatBytes(...chunks);
 }
 
 /** One filter other than /FlateDecode, by pdf-lib's decoder, its buffer held to cap (it stops mid-block, before the memory is taken). */
