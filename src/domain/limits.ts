@@ -1,5 +1,9 @@
-/** Deployment defaults from the design. */
-export const uploadLimits = { maxBytes: 20 * 1024 * 1024, maxPages: 500 } as const;
+/**
+ * Deployment defaults from the design. Sealing appends an increment and reads only the
+ * page tree, so cost no longer grows with the page count (the bench finalises 2,000
+ * pages): the page limit admits manuals and contracts with long annexes.
+ */
+export const uploadLimits = { maxBytes: 20 * 1024 * 1024, maxPages: 2000 } as const;
 /**
  * What reading one PDF may inflate, derived from the upload limit: its structure
  * (cross-reference and object streams, held in memory while read) no more than

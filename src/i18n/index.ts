@@ -1,7 +1,8 @@
 /**
  * Every user-visible string, in English and Norwegian Bokmål. The Norwegian table is
  * typed against the English one, so a missing translation fails the typecheck.
- * Placeholders are written {name}.
+ * Placeholders are written {name}; a number put in one is written the locale's way
+ * (2,000 in English, 2 000 in Norwegian).
  */
 import { en } from "./en";
 import { nb } from "./nb";
@@ -21,12 +22,25 @@ export function isLocale(value: unknown): value is Locale {
   return value === "en" || value === "nb";
 }
 
+const numberFormats = new Map<Locale, Intl.NumberFormat>();
+
+/** Built on first use, not at startup: a cold isolate pays only for the locale it serves. */
+function numberFormat(locale: Locale): Intl.NumberFormat {
+  let format = numberFormats.get(locale);
+  if (!format) {
+    format = new Intl.NumberFormat(locale === "nb" ? "nb-NO" : "en-GB", { maximumFractionDigits: 2 });
+    numberFormats.set(locale, format);
+  }
+  return format;
+}
+
 export function translator(locale: Locale): Translate {
   const table = tables[locale];
+  const written = (value: string | number) => (typeof value === "number" ? numberFormat(locale).format(value) : value);
   return (key, params) => {
     const template = table[key];
     if (!params) return template;
-    return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+    return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? written(params[name]!) : whole));
   };
 }
 

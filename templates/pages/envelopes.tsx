@@ -1,5 +1,6 @@
 import { formatBytes, formatDateTime, type MessageKey, type Translate } from "../../src/i18n";
 import { canCorrectEmail, nextFinalisationRetryAt, signersDue, type EnvelopeState, type Recipient } from "../../src/domain/envelope";
+import { uploadLimits } from "../../src/domain/limits";
 import { identificationMethods, reminderEveryDays, timeZoneChoices, DEFAULT_TIME_ZONE } from "../../src/domain/envelope-input";
 import type { ChainedEvent } from "../../src/domain/event-chain";
 import { StatusTag } from "../components/status-tag";
@@ -10,6 +11,9 @@ import { DeliveriesPanel, type DeliveryPanel } from "../components/deliveries";
 import { Button, CsrfField, ErrorSummary, FileField, Radios, Select, TextArea, TextField } from "../components/form";
 import { Layout } from "../layout";
 import type { FieldErrors, Values, View } from "../view";
+
+/** What the file field states, from the one limit the upload enforces. */
+const uploadFieldLimits = { maxMb: uploadLimits.maxBytes / 1024 / 1024, maxPages: uploadLimits.maxPages };
 
 const settingsOrder = ["title", "message", "signingOrder", "timeZone", "reminderEveryDays"];
 
@@ -61,7 +65,7 @@ export function NewEnvelopePage({ view, values = {}, errors = {}, idempotencyKey
         <CsrfField view={view} />
         <input type="hidden" name="idempotency_key" value={idempotencyKey} />
         <TextField t={t} id="title" label={t("new.titleLabel")} hint={t("new.titleHint")} value={values.title} error={errors.title} />
-        <FileField t={t} id="file" label={t("new.file")} hint={t("new.fileHint", { maxMb: 20, maxPages: 500 })} error={errors.file} errorParams={{ maxMb: 20, maxPages: 500 }} accept="application/pdf,.pdf" />
+        <FileField t={t} id="file" label={t("new.file")} hint={t("new.fileHint", uploadFieldLimits)} error={errors.file} errorParams={uploadFieldLimits} accept="application/pdf,.pdf" />
         <SettingsFields t={t} values={values} errors={errors} withTitle={false} />
         {/* Shown only by upload-progress.js; a <progress> with a live text for screen readers. */}
         <progress id="upload-progress" max={100} value={0} hidden aria-describedby="upload-progress-text"></progress>

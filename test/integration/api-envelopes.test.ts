@@ -14,6 +14,7 @@ import { userPasswordPdf } from "../fixtures/pdf/qpdf";
 import { Client } from "../support/client";
 import { freshIp, invitationLink, newSigner, openLink, outboxMessages, waitForMessage } from "../support/flows";
 import { makePdf } from "../support/pdf";
+import { uploadLimits } from "../../src/domain/limits";
 import { createDraft, expectProblem, senderWithKey, uploadPdf } from "./api-helpers";
 
 /** Moves every invitation of this envelope two hours into the past, as if time had passed. */
@@ -76,7 +77,7 @@ describe("POST /api/v1/documents", () => {
   it("refuses a PDF over the page limit with pdf_too_many_pages", async () => {
     const { api } = await senderWithKey();
     await expectProblem(
-      await api.call("/api/v1/documents", { method: "POST", headers: { "Content-Type": "application/pdf" }, body: await makePdf(501, "p") }),
+      await api.call("/api/v1/documents", { method: "POST", headers: { "Content-Type": "application/pdf" }, body: await makePdf(uploadLimits.maxPages + 1, "p") }),
       422,
       "pdf_too_many_pages",
     );

@@ -19,7 +19,7 @@ export const UPLOAD_MESSAGE: Record<string, RegExp> = {
   pdf_encrypted: /The selected PDF is password-protected/,
   pdf_unpacks_too_large: /The selected PDF unpacks to far more data than its size suggests/,
   pdf_too_large: /The selected file must be smaller than 20 MB/,
-  pdf_too_many_pages: /The selected PDF must have 500 pages or fewer/,
+  pdf_too_many_pages: /The selected PDF must have 2,000 pages or fewer/,
   no_file: /Select a PDF file/,
 };
 

@@ -17,6 +17,12 @@ describe("translations", () => {
     expect(translator("nb")("envelopes.signedOf", { signed: 1, total: 2 })).toBe("1 av 2 har signert");
   });
 
+  it("writes a number in a message the language's way", () => {
+    expect(translator("en")("pdf.tooManyPages", { maxPages: 2000 })).toBe("The selected PDF must have 2,000 pages or fewer");
+    expect(translator("nb")("pdf.tooManyPages", { maxPages: 2000 })).toBe("Den valgte PDF-en kan ha høyst 2\u00a0000 sider");
+    expect(translator("nb")("pdf.tooLarge", { maxMb: 20 })).toBe("Den valgte filen må være mindre enn 20 MB");
+  });
+
   it("picks Norwegian for nb, no and nn, English otherwise", () => {
     expect(negotiateLocale("nb-NO,nb;q=0.9,en;q=0.8")).toBe("nb");
     expect(negotiateLocale("nn")).toBe("nb");
