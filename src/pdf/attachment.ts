@@ -18,7 +18,7 @@ import {
   PDFArray,
   PDFContext,
   PDFDict,
-  type PDFDocument,
+  PDFDocument,
   PDFHexString,
   PDFName,
   PDFNumber,
@@ -299,8 +299,11 @@ function readFileSpec(lookup: Lookup, spec: PDFDict, key: string | null, budget:
  * within budget (a file past it is listed with that problem). Each name-tree node is
  * visited once, so a node listed many times cannot multiply the walk.
  */
-export function readEmbeddedFiles(doc: PDFDocument, budget: InflateBudget = new InflateBudget()): EmbeddedFile[] {
-  const lookup = contextLookup(doc.context);
+export function readEmbeddedFiles(
+  source: PDFDocument | { lookup: Lookup; catalog: PDFDict },
+  budget: InflateBudget = new InflateBudget(),
+): EmbeddedFile[] {
+  const { lookup, catalog } = source instanceof PDFDocument ? { lookup: contextLookup(source.context), catalog: source.catalog } : source;
   const out: EmbeddedFile[] = [];
   const seen = new Set<PDFObject>();
   const visited = new Set<PDFObject>();
@@ -322,9 +325,9 @@ export function readEmbeddedFiles(doc: PDFDocument, budget: InflateBudget = new 
     const kids = resolve(lookup, dict.get(PDFName.of("Kids")));
     if (kids instanceof PDFArray) for (let i = 0; i < kids.size(); i++) walk(kids.get(i), depth + 1);
   };
-  const namesDict = resolve(lookup, doc.catalog.get(PDFName.of("Names")));
+  const namesDict = resolve(lookup, catalog.get(PDFName.of("Names")));
   if (namesDict instanceof PDFDict) walk(namesDict.get(PDFName.of("EmbeddedFiles")), 0);
-  const af = resolve(lookup, doc.catalog.get(PDFName.of("AF")));
+  const af = resolve(lookup, catalog.get(PDFName.of("AF")));
   if (af instanceof PDFArray) for (let i = 0; i < af.size(); i++) add(af.get(i), null);
   return out;
 }

@@ -17,15 +17,9 @@ import {
   PDFArray,
   type PDFContext,
   PDFDict,
-  PDFDocument,
   PDFName,
-  PDFNumber,
   type PDFObject,
-  PDFObjectStreamParser,
-  PDFParser,
   PDFRawStream,
-  PDFXRefStreamParser,
-  ParseSpeeds,
 } from "pdf-lib";
 import { inflateLimits } from "../domain/limits";
 
@@ -202,80 +196,3 @@ export async function decodeStream(stream: PDFRawStream, budget: InflateBudget):
   return (await inflateNatively(stream, budget)) ?? decodeWithin(stream, budget);
 }
 
-// --- pdf-lib's load ---------------------------------------------------------
-// PDFDocument.load parses the file front to back and decodes every object
-// stream and cross-reference stream it meets, referenced or not, with no limit,
-// and then walks a cross-reference stream's rows for as many objects as its
-// /Size or /Index claims, whatever the data holds. Its two stream parsers are
-// wrapped once, here: the stream is decoded within the budget of the document
-// being loaded (found through the parser's context) and its claims are checked
-// against the decoded data before pdf-lib sees it.
-
-const budgets = new WeakMap<PDFContext, InflateBudget>();
-let wrapped = false;
-
-/** A copy of the stream with its data decoded within the budget (so pdf-lib decodes nothing). */
-function decodedCopy(stream: PDFRawStream): PDFRawStream {
-  const context = stream.dict.context;
-  // pdf-lib drops these streams once read, so their /Length is checked here: where the data ends, or pdf-lib searched for "endstream" (a repair).
-  if (numberOf(stream.dict.lookup(PDFName.of("Length"))) !== stream.contents.length) throw new Error("stream /Length is wrong");
-  let budget = budgets.get(context);
-  if (!budget) {
-    budget = new InflateBudget();
-    budgets.set(context, budget);
-  }
-  const data = decodeWithin(stream, budget);
-  const dict = stream.dict.clone(context);
-  dict.delete(PDFName.of("Filter"));
-  dict.delete(PDFName.of("DecodeParms"));
-  return PDFRawStream.of(dict, data);
-}
-
-const numberOf = (value: unknown): number => (value instanceof PDFNumber ? value.asNumber() : Number.NaN);
-
-/** Rows a cross-reference stream claims, and the bytes they take. */
-function checkRows(stream: PDFRawStream): void {
-  const widths = stream.dict.lookup(PDFName.of("W"));
-  const w = widths instanceof PDFArray ? widths.asArray().map(numberOf) : [];
-  if (w.length !== 3 || w.some((n) => !Number.isInteger(n) || n < 0 || n > 8)) throw new Error("bad /W");
-  const rowLength = w[0]! + w[1]! + w[2]!;
-  const index = stream.dict.lookup(PDFName.of("Index"));
-  const counts = index instanceof PDFArray ? index.asArray().map(numberOf).filter((_, i) => i % 2 === 1) : [numberOf(stream.dict.lookup(PDFName.of("Size")))];
-  const rows = counts.reduce((sum, n) => sum + n, 0);
-  if (!Number.isInteger(rows) || rows < 0 || rows * rowLength > stream.contents.length) throw new Error("cross-reference stream shorter than its /Size or /Index");
-}
-
-function wrapPdfLibParsers(): void {
-  if (wrapped) return;
-  wrapped = true;
-  const objectStream = PDFObjectStreamParser.forStream;
-  PDFObjectStreamParser.forStream = (stream, shouldWaitForTick) => {
-    const copy = decodedCopy(stream);
-    const count = numberOf(copy.dict.lookup(PDFName.of("N")));
-    // Each object takes at least "n o " in the stream's header.
-    if (!Number.isInteger(count) || count < 0 || count * 4 > copy.contents.length + 1) throw new Error("object stream shorter than its /N");
-    return objectStream(copy, shouldWaitForTick);
-  };
-  const xrefStream = PDFXRefStreamParser.forStream;
-  PDFXRefStreamParser.forStream = (stream) => {
-    const copy = decodedCopy(stream);
-    checkRows(copy);
-    return xrefStream(copy);
-  };
-}
-
-/**
- * PDFDocument.load (ignoring encryption, metadata untouched, strict about
- * invalid objects), with every stream pdf-lib decodes counted against budget.
- * When the budget runs out pdf-lib reports a generic parse error; budget.exceeded
- * tells the two apart.
- */
-export async function loadWithin(bytes: Uint8Array, budget: InflateBudget): Promise<PDFDocument> {
-  wrapPdfLibParsers();
-  const parser = PDFParser.forBytesWithOptions(bytes, ParseSpeeds.Fastest, true);
-  // The parser's context is protected in pdf-lib's types; the wrapped stream parsers find the budget through it.
-  budgets.set((parser as unknown as { context: PDFContext }).context, budget);
-  const context = await parser.parseDocument();
-  // What PDFDocument.load does with the parsed context (its constructor is private in the types).
-  return Reflect.construct(PDFDocument, [context, true, false]) as PDFDocument;
-}

@@ -5,11 +5,12 @@
  * over the cross-reference sections) but never loads the whole file. Every
  * stream read on the way is inflated within one budget per file (see inflate.ts).
  */
-import { PDFArray, PDFDict, type PDFDocument, PDFName, PDFNumber, type PDFObject, PDFRawStream, PDFRef } from "pdf-lib";
+import { PDFArray, PDFDict, PDFName, PDFNumber, type PDFObject, PDFRawStream, PDFRef } from "pdf-lib";
 import { DomainError } from "../domain/errors";
 import { inflateLimits } from "../domain/limits";
 import { ContentLexer, ContentSyntaxError } from "./content-lexer";
-import { decodeWithin, InflateBudget, InflateLimitError, inflateNatively, loadWithin } from "./inflate";
+import { decodeWithin, InflateBudget, InflateLimitError, inflateNatively } from "./inflate";
+import { letParsedGo } from "./pdf-lib-bounds";
 import {
   analyseCrossReference,
   checkObjectEnds,
@@ -43,12 +44,14 @@ function formatMegabytes(bytes: number): string {
   return `${Number.isInteger(mb) ? mb : Math.round(mb * 10) / 10} MB`;
 }
 
-export interface OpenedPdf {
-  doc: PDFDocument;
+export type OpenedPdf = {
   structure: PdfStructure;
+  /** Reads the file's objects one at a time through its cross-reference sections. */
+  reader: ObjectReader;
+  catalog: PDFDict;
   pages: number;
   version: string;
-}
+};
 
 const damaged = () => new DomainError("invalid_pdf", pdfMessages.damaged);
 const locked = () => new DomainError("pdf_encrypted", pdfMessages.encrypted);
@@ -96,65 +99,89 @@ function checkHeader(bytes: Uint8Array): PdfHeader {
  * on a file someone changed) the checks of what viewers would repair are left
  * out: each object's endobj, the objects' syntax and lengths, and the pages'
  * content, which is then not read at all.
+ *
+ * The file is never loaded whole: objects are read one at a time through the
+ * cross-reference sections, as finalisation reads them, and dropped once checked.
+ * Loading a 2,000-page file into pdf-lib took 440 MB and 9 s; a Worker has 128 MB.
  */
 export async function openPdf(bytes: Uint8Array, { strict = true }: { strict?: boolean } = {}): Promise<OpenedPdf> {
   const budget = new InflateBudget();
   const { structure, xref } = await checkCrossReference(bytes, budget);
-  const header = structure.header;
-  if (strict) {
-    try {
-      checkObjectEnds(bytes, structure.base, xref);
-    } catch {
-      throw damaged();
-    }
-  }
-
-  let doc: PDFDocument;
-  try {
-    // pdf-lib's EncryptedPDFError is compiled to ES5 and fails `instanceof`
-    // (it surfaces as a plain Error), so load ignoring encryption and ask
-    // isEncrypted instead.
-    doc = await loadWithin(bytes, budget);
-  } catch (error) {
-    throw readRefusal(error, budget);
-  }
-  if (doc.isEncrypted) throw locked();
-
-  // The page tree is read through the cross-reference sections, as finalisation
-  // reads it (ObjectReader), not through pdf-lib's front-to-back view, which can
-  // differ (an entry pointing at an older version of an object that is also
-  // defined later): upload and finalisation must count the same pages.
-  // Its own budget: pdf-lib's load has already counted (and dropped) what it inflated.
-  const readerBudget = new InflateBudget();
-  const reader = new ObjectReader(bytes, structure.base, xref, undefined, readerBudget);
+  const reader = new ObjectReader(bytes, structure.base, xref, undefined, budget);
+  let catalog: PDFDict;
   let pages: PDFDict[];
   try {
-    // The catalog must be the one the trailer names (pdf-lib would otherwise go looking for one).
+    // The catalog is the one the trailer names; nothing goes looking for another.
     const rootRef = structure.trailer.get(PDFName.of("Root"));
-    if (!(rootRef instanceof PDFRef) || doc.context.lookup(rootRef) !== doc.catalog) throw damaged();
-    const catalog = await reader.load(rootRef);
-    if (!(catalog instanceof PDFDict)) throw damaged();
+    if (!(rootRef instanceof PDFRef)) throw damaged();
+    const root = await reader.load(rootRef);
+    if (!(root instanceof PDFDict)) throw damaged();
+    catalog = root;
     const tree = catalog.get(PDFName.of("Pages"));
     pages = await pageLeaves(reader, tree);
     const declared = await resolved(reader, tree);
     const count = declared instanceof PDFDict ? await resolved(reader, declared.get(PDFName.of("Count"))) : undefined;
     if (!(count instanceof PDFNumber) || count.asNumber() !== pages.length) throw damaged();
   } catch (error) {
-    throw readRefusal(error, readerBudget); // broken page tree
+    throw readRefusal(error, budget); // broken page tree
   }
   if (pages.length === 0) throw new DomainError("invalid_pdf", pdfMessages.noPages);
   if (strict) {
-    checkObjects(doc);
     try {
-      // Every object an entry places in an object stream is there (finalisation reads some of them this way).
-      for (const num of xref.numbers()) await reader.locate(num);
+      await checkEveryObject(bytes, structure.base, xref, reader);
     } catch (error) {
-      throw readRefusal(error, readerBudget);
+      throw readRefusal(error, budget);
     }
     await countContents(reader, pages);
+  } else {
+    try {
+      await inflateObjectStreams(xref, reader);
+    } catch (error) {
+      throw readRefusal(error, budget);
+    }
   }
+  return { structure, reader, catalog, pages: pages.length, version: effectiveVersion(structure.header.version, catalog) };
+}
 
-  return { doc, structure, pages: pages.length, version: effectiveVersion(header.version, doc) };
+/**
+ * Every object stream the file places, inflated within the budget, whether or not
+ * an entry points into it: the verifier reads no more than it needs, but a file
+ * carrying a stream that unpacks past the budget is refused as upload refuses it.
+ */
+async function inflateObjectStreams(xref: CrossReferenceIndex, reader: ObjectReader): Promise<void> {
+  for (const num of xref.numbers()) {
+    const entry = xref.get(num);
+    if (entry?.type !== "offset") continue;
+    await letParsedGo();
+    const object = await reader.parseOnce(PDFRef.of(num, entry.generation));
+    if (object instanceof PDFRawStream && object.dict.get(PDFName.of("Type")) === PDFName.of("ObjStm")) await reader.inflatedObjectStream(num);
+  }
+}
+
+/**
+ * What viewers repair, refused, in every object the cross-reference sections
+ * place in the file, and in each object stream (finalisation reads some of them):
+ * an object that does not end with endobj, any object objectProblem finds fault
+ * with (deep nesting, integers past 32 bits, bad hex strings), and a stream whose
+ * /Length is not a number (directly, or in the object it names) or not where the
+ * stream ends. pdf-lib finds the end by searching for "endstream" when /Length is
+ * wrong, a reference to the stream itself, or past the end of the file
+ * (99999999999); we never repair. Each object is parsed, checked and dropped.
+ */
+async function checkEveryObject(bytes: Uint8Array, base: number, xref: CrossReferenceIndex, reader: ObjectReader): Promise<void> {
+  const check = (object: PDFObject) => {
+    if (objectProblem(object)) throw damaged();
+    if (!(object instanceof PDFRawStream)) return;
+    const length = reader.resolve(object.dict.get(PDFName.of("Length")));
+    if (!(length instanceof PDFNumber) || length.asNumber() !== object.contents.length) throw damaged();
+  };
+  await checkObjectEnds(bytes, base, xref, async (object, num) => {
+    check(object);
+    // Streams hold no objects, so every object of an object stream is checked here, once.
+    if (object instanceof PDFRawStream && object.dict.get(PDFName.of("Type")) === PDFName.of("ObjStm")) await reader.forEachInStream(num, check);
+  });
+  // Every object an entry places in an object stream is there (finalisation reads some of them this way).
+  for (const num of xref.numbers()) if (xref.get(num)?.type === "compressed") await reader.locate(num);
 }
 
 /**
@@ -190,24 +217,6 @@ async function resolved(reader: ObjectReader, object: PDFObject | undefined): Pr
 }
 
 /**
- * What pdf-lib lets through and viewers repair, refused: any object objectProblem
- * finds fault with (deep nesting, integers past 32 bits, bad hex strings), and a
- * stream whose /Length is not a number (directly, or in the object it names) or
- * not where the stream ends. pdf-lib finds the end by searching for "endstream"
- * when /Length is wrong, a reference to the stream itself, or past the end of
- * the file (99999999999); we never repair.
- */
-function checkObjects(doc: PDFDocument): void {
-  for (const [, object] of doc.context.enumerateIndirectObjects()) {
-    if (objectProblem(object)) throw damaged();
-    if (!(object instanceof PDFRawStream)) continue;
-    let length = object.dict.get(PDFName.of("Length"));
-    if (length instanceof PDFRef) length = doc.context.lookup(length);
-    if (!(length instanceof PDFNumber) || length.asNumber() !== object.contents.length) throw damaged();
-  }
-}
-
-/**
  * Reads the pages' content streams as they are inflated, without keeping them:
  * what they unpack to is counted (a page that unpacks to hundreds of megabytes is
  * a trap for every signer's viewer, and is refused here rather than passed on),
@@ -216,20 +225,30 @@ function checkObjects(doc: PDFDocument): void {
  */
 async function countContents(reader: ObjectReader, pages: PDFDict[]): Promise<void> {
   const budget = new InflateBudget(inflateLimits.contentBytes);
-  const counted = new Set<PDFRawStream>();
+  const counted = new Set<number>(); // object numbers: a stream shared by pages is read once
+  // Streams are parsed afresh and dropped once read, not kept for the whole file.
+  const fresh = (object: PDFObject | undefined) => (object instanceof PDFRef ? reader.parseOnce(object) : object);
   try {
     for (const page of pages) {
-      const contents = await resolved(reader, page.get(PDFName.of("Contents")));
+      await letParsedGo();
+      const entry = page.get(PDFName.of("Contents"));
+      const contents = await fresh(entry);
       if (contents === undefined) continue; // a blank page
-      const streams = contents instanceof PDFArray ? await Promise.all(contents.asArray().map((c) => resolved(reader, c))) : [contents];
+      const parts = contents instanceof PDFArray ? contents.asArray() : [entry];
       // A page's content is one stream of tokens, even when split over several streams.
       const lexer = new ContentLexer();
-      for (const stream of streams) {
+      for (const part of parts) {
+        if (part instanceof PDFRef) {
+          if (counted.has(part.objectNumber)) continue;
+          counted.add(part.objectNumber);
+        }
+        const stream = part === entry ? contents : await fresh(part);
         if (!(stream instanceof PDFRawStream)) throw damaged(); // /Contents names something other than a stream
-        if (counted.has(stream)) continue;
-        counted.add(stream);
-        if ((await inflateNatively(stream, budget, (chunk) => lexer.feed(chunk))) === undefined) {
-          // Another filter, or data the platform refuses: pdf-lib's decoders, holding no more than the structure's budget at once.
+        // A small stream is inflated at once (a 2,000-page file has 2,000 of them, and each trip through
+        // the platform's stream costs more than the inflating); a large one chunk by chunk, never held whole.
+        const small = stream.contents.length <= INFLATE_AT_ONCE_BYTES;
+        if (small || (await inflateNatively(stream, budget, (chunk) => lexer.feed(chunk))) === undefined) {
+          // pdf-lib's decoders (also for another filter, or data the platform refuses), holding no more than the structure's budget at once.
           const once = new InflateBudget(Math.min(budget.remaining, inflateLimits.structureBytes));
           let data: Uint8Array;
           try {
@@ -253,10 +272,11 @@ async function countContents(reader: ObjectReader, pages: PDFDict[]): Promise<vo
 }
 
 const SPACE = Uint8Array.of(0x20);
+const INFLATE_AT_ONCE_BYTES = 16 * 1024;
 
 /** The header's version, unless the catalog's /Version (set by a later update) is newer. */
-function effectiveVersion(headerVersion: string, doc: PDFDocument): string {
-  const declared = doc.catalog.get(PDFName.of("Version"));
+function effectiveVersion(headerVersion: string, catalog: PDFDict): string {
+  const declared = catalog.get(PDFName.of("Version"));
   if (declared instanceof PDFName) {
     const value = declared.decodeText();
     if (/^(1\.[0-7]|2\.0)$/.test(value) && Number(value) > Number(headerVersion)) return value;

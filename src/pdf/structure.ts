@@ -19,6 +19,7 @@ import {
   PDFRef,
 } from "pdf-lib";
 import { decodeStream, decodeWithin, InflateBudget, InflateLimitError, inflateNatively } from "./inflate";
+import { boundPdfLib, letParsedGo } from "./pdf-lib-bounds";
 
 export class StructureError extends Error {
   constructor(message: string) {
@@ -573,19 +574,27 @@ export const isDelimiter = (b: number | undefined) =>
 /**
  * Every object an offset entry points at is followed, once parsed, by "endobj"
  * (after whitespace and comments). pdf-lib does not look for it at all; qpdf
- * warns and repairs. Each object is parsed here once more and dropped, so this
+ * warns and repairs. Each object is parsed here once more, shown to inspect and
+ * dropped, so memory stays flat however many objects the file has, and this
  * belongs to the upload check (openPdf), not to finalisation, whose cost must
  * not grow with the document.
  */
-export function checkObjectEnds(bytes: Uint8Array, base: number, xref: CrossReferenceIndex): void {
+export async function checkObjectEnds(
+  bytes: Uint8Array,
+  base: number,
+  xref: CrossReferenceIndex,
+  inspect: (object: PDFObject, num: number) => void | Promise<void> = () => {},
+): Promise<void> {
+  boundPdfLib();
   const context = PDFContext.create();
   for (const num of xref.numbers()) {
+    await letParsedGo();
     const entry = xref.get(num);
     if (entry?.type !== "offset") continue;
     const header = readObjectHeader(bytes, base + entry.offset);
     if (!header) throw new StructureError(`object ${num} is not where its entry says`);
     const parser = PDFObjectParser.forBytes(bytes.subarray(header.end), context);
-    parser.parseObject();
+    const object = parser.parseObject();
     // The parser's position, in the bytes it was given (pdf-lib keeps it protected).
     let p = header.end + (parser as unknown as { bytes: { offset(): number } }).bytes.offset();
     for (;;) {
@@ -596,6 +605,7 @@ export function checkObjectEnds(bytes: Uint8Array, base: number, xref: CrossRefe
     const after = bytes[p + ENDOBJ.length];
     const ends = after === undefined || isWhite(after) || isDelimiter(after);
     if (indexOfBytes(bytes, ENDOBJ, p, p + ENDOBJ.length) !== p || !ends) throw new StructureError(`object ${num} does not end with endobj`);
+    await inspect(object, num);
   }
 }
 
@@ -610,6 +620,7 @@ export async function analyseCrossReference(
   header: PdfHeader,
   budget: InflateBudget = new InflateBudget(),
 ): Promise<{ structure: PdfStructure; xref: CrossReferenceIndex }> {
+  boundPdfLib();
   const startxref = findStartXref(bytes);
   if (startxref === null) throw new StructureError("no startxref");
   // Offsets count from the first byte; a few writers count from "%PDF-" instead
@@ -653,7 +664,9 @@ export class ObjectReader {
     readonly context: PDFContext = PDFContext.create(),
     /** What inflating object streams may take (the file's budget, shared with the walk that found xref). */
     private readonly budget: InflateBudget = new InflateBudget(),
-  ) {}
+  ) {
+    boundPdfLib();
+  }
 
   /** The object ref names, or undefined when no entry (or one of another generation) has it. */
   lookup(ref: PDFRef): PDFObject | undefined {
@@ -675,6 +688,48 @@ export class ObjectReader {
     }
     this.objects.set(num, object);
     return object;
+  }
+
+  /**
+   * The object ref names, parsed afresh and not kept (unless an earlier lookup
+   * kept it): for reading every object of a file once without holding them all.
+   */
+  async parseOnce(ref: PDFRef): Promise<PDFObject | undefined> {
+    const num = ref.objectNumber;
+    const kept = this.objects.get(num);
+    if (kept) return kept;
+    const entry = this.xref.get(num);
+    if (!entry || ref.generationNumber !== (entry.type === "offset" ? entry.generation : 0)) return undefined;
+    if (entry.type === "offset") return this.parseAt(this.base + entry.offset, num, entry.generation);
+    await this.locate(num); // inflates its object stream once, and checks the object is in it
+    const { data, offsets } = this.streams.get(entry.stream)!;
+    return PDFObjectParser.forBytes(data.subarray(offsets[entry.index]), this.context).parseObject();
+  }
+
+  /**
+   * Every object object stream num holds, parsed afresh and handed to visit one at
+   * a time: for a check of everything a file holds, also an object stream no
+   * entry points into (its data counts against the budget all the same).
+   */
+  async forEachInStream(num: number, visit: (object: PDFObject) => void): Promise<void> {
+    const { data, offsets } = await this.inflatedObjectStream(num);
+    for (const start of offsets) {
+      if (start >= data.length) throw new StructureError(`object stream ${num} is shorter than its header says`);
+      await letParsedGo();
+      visit(PDFObjectParser.forBytes(data.subarray(start), this.context).parseObject());
+    }
+  }
+
+  /** Object stream num inflated (once, within the budget) and indexed. */
+  async inflatedObjectStream(num: number): Promise<{ data: Uint8Array; offsets: number[] }> {
+    let parsed = this.streams.get(num);
+    if (!parsed) {
+      const stream = this.streamObject(num);
+      const data = (await inflateNatively(stream, this.budget)) ?? decodeWithin(stream, this.budget);
+      parsed = this.indexObjectStream(num, stream, data);
+      this.streams.set(num, parsed);
+    }
+    return parsed;
   }
 
   /** lookup, with the object stream that holds ref (if any) inflated natively first. */
@@ -701,12 +756,7 @@ export class ObjectReader {
       if (!header || header.num !== num || header.gen !== entry.generation) throw new StructureError(`object ${num} is not where its entry says`);
       return;
     }
-    if (!this.streams.has(entry.stream)) {
-      const stream = this.streamObject(entry.stream);
-      const data = (await inflateNatively(stream, this.budget)) ?? decodeWithin(stream, this.budget);
-      this.streams.set(entry.stream, this.indexObjectStream(entry.stream, stream, data));
-    }
-    const { data, offsets } = this.streams.get(entry.stream)!;
+    const { data, offsets } = await this.inflatedObjectStream(entry.stream);
     const start = offsets[entry.index];
     if (start === undefined || start >= data.length) throw new StructureError(`object ${num} is missing from object stream ${entry.stream}`);
   }

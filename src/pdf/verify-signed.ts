@@ -198,8 +198,8 @@ export async function verifySignedPdf(bytes: Uint8Array, options: VerifyOptions 
   let bundle: EvidenceBundle | null = null;
   let evidenceCheck: Check;
   try {
-    const { doc } = await openPdf(bytes, { strict: false });
-    const candidates = findEvidence(readEmbeddedFiles(doc));
+    const { reader, catalog } = await openPdf(bytes, { strict: false });
+    const candidates = findEvidence(readEmbeddedFiles({ lookup: (ref) => reader.lookup(ref), catalog }));
     const chosen = candidates[0];
     if (!chosen) {
       evidenceCheck = { id: "evidence", ok: false, detail: "No Pactly evidence bundle is embedded in the file." };

@@ -626,10 +626,10 @@ async function main() {
   const nodeConcurrent = await argonNode("concurrent", CONCURRENT_HASHES);
 
   log("finalisation in Node (certificate + seal, beside a naive pdf-lib load-and-save)");
-  const sealOut = await run("finalisation bench", nodeBin, [path.join(root, "test/node/bench-seal.mjs"), "--json"], { timeoutMs: 120_000 });
+  const sealOut = await run("finalisation bench", nodeBin, [path.join(root, "test/node/bench-seal.mjs"), "--json"], { timeoutMs: 300_000 });
   const sealRows = JSON.parse(sealOut.slice(sealOut.indexOf("[")));
 
-  log("upload + encrypt of a 20 MB PDF in Node, beside raw WebCrypto AES-GCM");
+  log("upload + encrypt of a 20 MB PDF and of a 2,000-page PDF in Node, beside raw WebCrypto AES-GCM");
   const uploadBenchRows = await uploadRows();
 
   log("the hostile PDF corpus read by the upload check in Node (worst peak memory, slowest verdict)");

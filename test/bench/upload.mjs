@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Upload + encrypt of a PDF at the 20 MB limit, in Node with the Worker's own code:
+// Upload + encrypt of a PDF at the 20 MB limit, and of one at the 2,000-page limit, in Node with the Worker's own code:
 // inspectPdf (the upload check), then SHA-256, a fresh data key and encryptDocumentParts (as stored: header and ciphertext streamed to R2 as two parts),
 // which is what storeNewDocument does before the R2 put. Beside it, in the same run,
 // raw WebCrypto AES-256-GCM of the same bytes: the floor no implementation can beat.
@@ -17,6 +17,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { PDFDocument, PDFName, StandardFonts, concatTransformationMatrix, drawObject, popGraphicsState, pushGraphicsState } from "pdf-lib";
+import { execFileSync } from "node:child_process";
 import { freshRuns, medianOf, printTable, readHwm, resetHwm } from "./harness.mjs";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -137,13 +138,19 @@ export async function uploadRows() {
     const pdf = await makeLargePdf();
     const pdfFile = path.join(dir, "large.pdf");
     writeFileSync(pdfFile, pdf);
-    const size = pdf.length;
+    // The page limit's document: text pages with a structure tree, as finalisation's bench makes them.
+    const manyPagesFile = path.join(dir, "2000-pages.pdf");
+    execFileSync(process.execPath, [path.join(root, "test/node/bench-seal.mjs"), "--make", "2000", manyPagesFile]);
+    const cases = [
+      ...CASES.map((operation) => ({ operation, file: pdfFile, size: pdf.length })),
+      { operation: "upload + encrypt", file: manyPagesFile, size: readFileSync(manyPagesFile).length },
+    ];
     const rows = [];
-    for (const operation of CASES) {
-      const m = measure(bundleFile, pdfFile, operation);
+    for (const { operation, file, size } of cases) {
+      const m = measure(bundleFile, file, operation);
       const pages = m.result.pages ?? (operation === "inspectPdf only" ? m.result.out : null);
       rows.push([
-        `${operation}, ${(size / MB).toFixed(1)} MiB PDF`,
+        `${operation}, ${(size / MB).toFixed(1)} MiB PDF${file === manyPagesFile ? `, ${pages} pages` : ""}`,
         `${m.ms.toFixed(0)} ms, +${(m.peakGrowth / MB).toFixed(1)} MB peak (${(m.peakGrowth / size).toFixed(2)}× file)`,
         `median of ${RUNS} fresh processes (${m.all.join("/")} ms) under --max-old-space-size=${HEAP_LIMIT_MB}${pages ? `, ${pages} pages` : ""}; peak RSS ${(m.peakRss / MB).toFixed(0)} MB incl. Node and the file itself; a Worker has 128 MB`,
       ]);

@@ -103,7 +103,7 @@ describe("sealPdf + verifySeal", () => {
     const sealed = await sealPdf(original, rsa.signer, info());
     const opened = await openPdf(sealed);
     expect(opened.pages).toBe(3);
-    const doc = opened.doc;
+    const doc = await PDFDocument.load(sealed, { updateMetadata: false });
     const acroForm = doc.catalog.lookup(PDFName.of("AcroForm"), PDFDict);
     expect(acroForm.lookup(PDFName.of("SigFlags"), PDFNumber).asNumber()).toBe(3);
     const fields = acroForm.lookup(PDFName.of("Fields"), PDFArray);
