@@ -4,9 +4,7 @@
  * storage, never in the envelope state, because a salted hash of six digits can be
  * brute-forced by anyone who holds it: the ledger never leaves the object.
  */
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
-import { timingSafeEqual } from "./encoding";
+import { sha256TextHex, timingSafeEqual } from "./encoding";
 import { event, identify, maskEmail, maskPhone, open, requireActiveSigner, type EnvelopeState, type RequestContext, type Transition } from "./envelope";
 import { DomainError } from "./errors";
 
@@ -56,7 +54,7 @@ export function codeFromRandom(nextUint32: () => number): string {
 }
 
 export function hashCode(envelopeId: string, recipientId: string, code: string, salt: string): string {
-  return bytesToHex(sha256(utf8ToBytes(`pactly-code\n${envelopeId}\n${recipientId}\n${code}\n${salt}`)));
+  return sha256TextHex(`pactly-code\n${envelopeId}\n${recipientId}\n${code}\n${salt}`);
 }
 
 function refuse(reason: string, message: string, extra: Record<string, unknown> = {}): never {
