@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { envelopeStatuses, finalisationFailureReasons, MAX_CANCEL_REASON, nextFinalisationRetryAt, recipientStatuses, type EnvelopeState } from "../domain/envelope";
 import { identificationMethods, recipientRoles, signingOrders } from "../domain/envelope-input";
+import { locales } from "../i18n/locales";
 
 const isoTime = z.string().describe("UTC time, ISO 8601");
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/).describe("SHA-256 of the bytes, hex");
@@ -31,7 +32,7 @@ export const recipientSchema = z
     role: z.enum(recipientRoles),
     method: z.enum(identificationMethods),
     order: z.int().describe("Position in the signing order, from 1"),
-    locale: z.enum(["en", "nb"]),
+    locale: z.enum(locales),
     status: z.enum(recipientStatuses),
     openedAt: isoTime.nullable(),
     signedAt: isoTime.nullable(),
