@@ -6,6 +6,7 @@
  */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
+import { cancelInputSchema } from "../domain/envelope";
 import { envelopeCreateSchema, sendInputSchema } from "../domain/envelope-input";
 import { DomainError } from "../domain/errors";
 import { evidenceFilename, serialiseEvidenceBundle } from "../domain/evidence";
@@ -18,7 +19,7 @@ import { JSON_MAX_BYTES, jsonBody, readBody, validationProblem } from "./body";
 import type { ApiEnv } from "./context";
 import { idempotency } from "./idempotency";
 import { problem } from "./problem";
-import { cancelInputSchema, envelopeListQuerySchema, envelopeView, type ApiEnvelopeSummary } from "./schemas";
+import { envelopeListQuerySchema, envelopeView, type ApiEnvelopeSummary } from "./schemas";
 
 export const envelopeApiRoutes = new Hono<ApiEnv>();
 

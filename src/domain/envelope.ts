@@ -4,6 +4,7 @@
  * events it caused and the messages it wants sent. The Envelope Durable Object
  * persists the result in one transaction.
  */
+import { z } from "zod";
 import { DomainError } from "./errors";
 import { isEnded, type PurgeReason } from "./retention";
 import type { IdentificationEvidence } from "./identification";
@@ -837,14 +838,32 @@ export function decline(
 
 export const MAX_CANCEL_REASON = 500;
 
+/**
+ * Why a sender cancels: required, and at most MAX_CANCEL_REASON characters once trimmed;
+ * every invited signer reads it. The one rule for the form, the API, the service and the
+ * Envelope object; its message is a translation key (the API answers in English).
+ */
+export const cancelReasonSchema = z
+  .string("builder.error.cancelReason")
+  .trim()
+  .min(1, "builder.error.cancelReason")
+  .max(MAX_CANCEL_REASON, "builder.error.cancelReason");
+
+/** The cancel form's and the API's body. */
+export const cancelInputSchema = z.object({ reason: cancelReasonSchema });
+
+/** The reason, trimmed, or `validation_failed` on the field `reason`. */
+export function cancelReason(raw: string): string {
+  const parsed = cancelReasonSchema.safeParse(raw);
+  if (!parsed.success) throw new DomainError("validation_failed", `Give a reason of at most ${MAX_CANCEL_REASON} characters`, { field: "reason" });
+  return parsed.data;
+}
+
 export function cancel(state: EnvelopeState, input: { actor: Actor; reason: string; at: string; context: RequestContext }): Transition {
   if (state.status === "cancelled") return { state, events: [], intents: [] };
   if (state.status !== "sent" && state.status !== "draft") fail(`An envelope that is ${state.status} cannot be cancelled`, "not_cancellable");
   if (state.finalisation !== "none") fail("Every signer has signed; the envelope is being completed", "finalising");
-  const reason = input.reason.trim();
-  if (reason.length === 0 || reason.length > MAX_CANCEL_REASON) {
-    throw new DomainError("validation_failed", `Give a reason of at most ${MAX_CANCEL_REASON} characters`, { field: "reason" });
-  }
+  const reason = cancelReason(input.reason);
   // Everyone who was sent a link learns why it stopped working; those never invited hear nothing.
   const invited = signers(state).filter((r) => r.linkHashes.length > 0);
   return {

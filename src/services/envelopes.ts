@@ -7,7 +7,7 @@
  */
 import { and, eq } from "drizzle-orm";
 import type { Actor, DraftSettings, EnvelopeState, NewRecipient, RequestContext, SigningOrder } from "../domain/envelope";
-import { MAX_CANCEL_REASON } from "../domain/envelope";
+import { cancelReason } from "../domain/envelope";
 import {
   DEFAULT_TIME_ZONE,
   emailSchema,
@@ -261,11 +261,7 @@ export async function correctRecipientEmail(
 /** Cancels a draft or an envelope out for signing; the reason is required and kept in the evidence. */
 export async function cancelEnvelope(env: Env, db: Db, user: SessionUser, envelopeId: string, reason: string, context: RequestContext) {
   await envelopeForSender(env, db, user, envelopeId);
-  const trimmed = reason.trim();
-  if (trimmed.length === 0 || trimmed.length > MAX_CANCEL_REASON) {
-    throw new DomainError("validation_failed", `Give a reason of at most ${MAX_CANCEL_REASON} characters`, { field: "reason" });
-  }
-  const cancelled = await command(envelopeStub(env, envelopeId).cancel({ actor: senderActor(user), reason: trimmed, context }));
+  const cancelled = await command(envelopeStub(env, envelopeId).cancel({ actor: senderActor(user), reason: cancelReason(reason), context }));
   await audit(db, { user, action: "envelope.cancelled", target: { type: "envelope", id: envelopeId }, client: context });
   return cancelled;
 }

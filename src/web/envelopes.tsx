@@ -4,7 +4,7 @@ import { z } from "zod";
 import { randomToken } from "../domain/encoding";
 import { DomainError } from "../domain/errors";
 import { DAY_MS, expiryDays } from "../domain/limits";
-import { MAX_CANCEL_REASON, type EnvelopeState } from "../domain/envelope";
+import { cancelInputSchema, type EnvelopeState } from "../domain/envelope";
 import { dateIn, emailSchema, envelopeSettingsSchema, recipientInputSchema, sendInputSchema } from "../domain/envelope-input";
 import { formatDateTime, type MessageKey } from "../i18n";
 import {
@@ -308,11 +308,9 @@ envelopeRoutes.post("/:id/recipients/:rid/email", async (c) => {
 envelopeRoutes.post("/:id/cancel", async (c) => {
   const { id, state } = await owned(c);
   const values = stringFields(await c.req.parseBody());
-  const reason = (values.reason ?? "").trim();
-  if (reason.length === 0 || reason.length > MAX_CANCEL_REASON) {
-    return renderEnvelope(c, state, { cancel: { values, errors: { reason: "builder.error.cancelReason" } } }, 422);
-  }
-  return act(c, id, () => cancelEnvelope(c.env, database(c.env.DB), c.get("user")!, id, reason, clientInfo(c)), `/envelopes/${id}`);
+  const parsed = cancelInputSchema.safeParse(values);
+  if (!parsed.success) return renderEnvelope(c, state, { cancel: { values, errors: fieldErrors(parsed.error) } }, 422);
+  return act(c, id, () => cancelEnvelope(c.env, database(c.env.DB), c.get("user")!, id, parsed.data.reason, clientInfo(c)), `/envelopes/${id}`);
 });
 
 /** Deleting asks first: a page with one button, so it works without JavaScript. */
