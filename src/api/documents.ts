@@ -3,6 +3,7 @@ import { canActOnEnvelope } from "../domain/permissions";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
+import { clientInfoFrom } from "../domain/client-info";
 import { DomainError } from "../domain/errors";
 import { uploadLimits } from "../domain/limits";
 import { translator, type MessageKey } from "../i18n";
@@ -82,7 +83,7 @@ documentRoutes.post("/", pdfOrMultipart, readBody(uploadLimits.maxBytes + MULTIP
     if (!key || !(error instanceof DomainError)) throw error;
     return problem(c, error.status, error.code, english(key, { maxMb: uploadLimits.maxBytes / 1024 / 1024, maxPages: uploadLimits.maxPages }));
   }
-  await audit(c.env, { user: c.get("principal").user, action: "document.uploaded", target: { type: "document", id: document.id }, client: { ip: c.req.header("CF-Connecting-IP") ?? null, userAgent: c.req.header("User-Agent") ?? null } });
+  await audit(c.env, { user: c.get("principal").user, action: "document.uploaded", target: { type: "document", id: document.id }, client: clientInfoFrom((name) => c.req.header(name)) });
   const body: ApiDocument = { id: document.id, filename: document.filename, sha256: document.sha256, pages: document.pages, size: document.size, createdAt: document.createdAt };
   return c.json(body, 201, { Location: `/api/v1/documents/${document.id}` });
 });

@@ -6,6 +6,7 @@
  */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
+import { clientInfoFrom } from "../domain/client-info";
 import { cancelInputSchema } from "../domain/envelope";
 import { envelopeCreateSchema, sendInputSchema } from "../domain/envelope-input";
 import { DomainError } from "../domain/errors";
@@ -32,9 +33,7 @@ function envelopeId(c: Context<ApiEnv>): string {
 }
 
 /** IP and browser of the API client, recorded as evidence of who sent or cancelled. */
-function clientOf(c: Context<ApiEnv>) {
-  return { ip: c.req.header("CF-Connecting-IP") ?? null, userAgent: c.req.header("User-Agent")?.slice(0, 300) ?? null };
-}
+const clientOf = (c: Context<ApiEnv>) => clientInfoFrom((name) => c.req.header(name));
 
 const deps = (c: Context<ApiEnv>) => ({ env: c.env, db: database(c.env.DB), user: c.get("principal").user });
 

@@ -5,7 +5,8 @@
  * brute-forced by anyone who holds it: the ledger never leaves the object.
  */
 import { sha256TextHex, timingSafeEqual } from "./encoding";
-import { event, identify, maskEmail, maskPhone, open, requireActiveSigner, type EnvelopeState, type RequestContext, type Transition } from "./envelope";
+import type { ClientInfo } from "./client-info";
+import { event, identify, maskEmail, maskPhone, open, requireActiveSigner, type EnvelopeState, type Transition } from "./envelope";
 import { DomainError } from "./errors";
 
 export const CODE_DIGITS = 6;
@@ -81,7 +82,7 @@ export function maskedDestination(channel: CodeChannel, destination: string): st
 export function requestCode(
   state: EnvelopeState,
   ledger: CodeLedger,
-  input: { recipientId: string; code: string; salt: string; at: string; context: RequestContext },
+  input: { recipientId: string; code: string; salt: string; at: string; context: ClientInfo },
 ): { transition: Transition; ledger: CodeLedger } {
   const { recipient, channel, destination } = codeSigner(state, input.recipientId);
   if (recipient.identification) refuse("already_identified", "This signer has already identified");
@@ -132,7 +133,7 @@ export function requestCode(
 export function confirmCode(
   state: EnvelopeState,
   ledger: CodeLedger,
-  input: { recipientId: string; code: string; at: string; context: RequestContext },
+  input: { recipientId: string; code: string; at: string; context: ClientInfo },
 ): { transition: Transition; ledger: CodeLedger; failure: DomainError | null } {
   const { recipient, channel, destination } = codeSigner(state, input.recipientId);
   const unchanged = { state, events: [], intents: [] };

@@ -5,6 +5,7 @@
  * only in the cookie.
  */
 import { z } from "zod";
+import type { ClientInfo } from "../domain/client-info";
 import { hashToken, newId, randomToken } from "../domain/encoding";
 import { DomainError } from "../domain/errors";
 import { passwordWeakness, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, type PasswordWeakness } from "../domain/common-passwords";
@@ -110,7 +111,6 @@ export const changeEmailSchema = z.object({ email: emailAddress, password: curre
 
 export const forgotPasswordSchema = z.object({ email: emailAddress });
 
-export type ClientInfo = { ip: string | null; userAgent: string | null };
 
 export async function signUp(box: Mailbox, input: SignUpInput, client: ClientInfo): Promise<{ ok: true; token: string } | { ok: false; reason: "taken" }> {
   const { db } = box;
