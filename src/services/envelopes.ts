@@ -212,10 +212,6 @@ export async function moveRecipient(env: Env, db: Db, user: SessionUser, envelop
   return command(envelopeStub(env, envelopeId).moveRecipient(recipientId, direction, senderActor(user)));
 }
 
-/** Older names, kept for callers written before cc recipients. */
-export const addSigner = addRecipient;
-export const removeSigner = removeRecipient;
-
 // ---- the lifecycle ----
 
 /** Sends with the expiry from `sendInputSchema` (the end of the chosen day in the envelope's time zone). */
