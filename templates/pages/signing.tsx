@@ -1,5 +1,5 @@
 import { raw } from "hono/html";
-import { formatBytes, formatCount, type MessageKey, type Translate } from "../../src/i18n";
+import { formatBytes, formatCount, type MessageKey } from "../../src/i18n";
 import type { EnvelopeState, Recipient } from "../../src/domain/envelope";
 import { Button, Checkbox, CsrfField, ErrorSummary, TextArea, TextField } from "../components/form";
 import { Layout } from "../layout";
