@@ -191,8 +191,17 @@ export function decodeWithin(stream: PDFRawStream, budget: InflateBudget = new I
   return data;
 }
 
-/** The stream's data: natively when it can, else by pdf-lib's decoders; within the budget either way. */
+/**
+ * Compressed size up to which a stream is inflated at once by pdf-lib's decoders
+ * (counted as they grow, like the rest): a trip through the platform's stream
+ * costs more than inflating a few kilobytes, and a 2,000-page file has thousands
+ * of such streams. Larger ones go through the platform, chunk by chunk.
+ */
+export const INFLATE_AT_ONCE_BYTES = 16 * 1024;
+
+/** The stream's data, within the budget: at once when small, else natively when it can, else by pdf-lib's decoders. */
 export async function decodeStream(stream: PDFRawStream, budget: InflateBudget): Promise<Uint8Array> {
+  if (stream.contents.length <= INFLATE_AT_ONCE_BYTES) return decodeWithin(stream, budget);
   return (await inflateNatively(stream, budget)) ?? decodeWithin(stream, budget);
 }
 

@@ -9,7 +9,7 @@ import { PDFArray, PDFDict, PDFName, PDFNumber, type PDFObject, PDFRawStream, PD
 import { DomainError } from "../domain/errors";
 import { inflateLimits } from "../domain/limits";
 import { ContentLexer, ContentSyntaxError } from "./content-lexer";
-import { decodeWithin, InflateBudget, InflateLimitError, inflateNatively } from "./inflate";
+import { decodeWithin, INFLATE_AT_ONCE_BYTES, InflateBudget, InflateLimitError, inflateNatively } from "./inflate";
 import { letParsedGo } from "./pdf-lib-bounds";
 import {
   analyseCrossReference,
@@ -175,13 +175,19 @@ async function checkEveryObject(bytes: Uint8Array, base: number, xref: CrossRefe
     const length = reader.resolve(object.dict.get(PDFName.of("Length")));
     if (!(length instanceof PDFNumber) || length.asNumber() !== object.contents.length) throw damaged();
   };
+  const objectsInStream = new Map<number, number>();
   await checkObjectEnds(bytes, base, xref, async (object, num) => {
     check(object);
     // Streams hold no objects, so every object of an object stream is checked here, once.
-    if (object instanceof PDFRawStream && object.dict.get(PDFName.of("Type")) === PDFName.of("ObjStm")) await reader.forEachInStream(num, check);
+    if (object instanceof PDFRawStream && object.dict.get(PDFName.of("Type")) === PDFName.of("ObjStm")) {
+      objectsInStream.set(num, await reader.forEachInStream(num, check));
+    }
   });
   // Every object an entry places in an object stream is there (finalisation reads some of them this way).
-  for (const num of xref.numbers()) if (xref.get(num)?.type === "compressed") await reader.locate(num);
+  for (const num of xref.numbers()) {
+    const entry = xref.get(num);
+    if (entry?.type === "compressed" && !(entry.index < (objectsInStream.get(entry.stream) ?? 0))) throw damaged();
+  }
 }
 
 /**
@@ -244,8 +250,7 @@ async function countContents(reader: ObjectReader, pages: PDFDict[]): Promise<vo
         }
         const stream = part === entry ? contents : await fresh(part);
         if (!(stream instanceof PDFRawStream)) throw damaged(); // /Contents names something other than a stream
-        // A small stream is inflated at once (a 2,000-page file has 2,000 of them, and each trip through
-        // the platform's stream costs more than the inflating); a large one chunk by chunk, never held whole.
+        // A small stream is inflated at once; a large one chunk by chunk, never held whole.
         const small = stream.contents.length <= INFLATE_AT_ONCE_BYTES;
         if (small || (await inflateNatively(stream, budget, (chunk) => lexer.feed(chunk))) === undefined) {
           // pdf-lib's decoders (also for another filter, or data the platform refuses), holding no more than the structure's budget at once.
@@ -272,7 +277,6 @@ async function countContents(reader: ObjectReader, pages: PDFDict[]): Promise<vo
 }
 
 const SPACE = Uint8Array.of(0x20);
-const INFLATE_AT_ONCE_BYTES = 16 * 1024;
 
 /** The header's version, unless the catalog's /Version (set by a later update) is newer. */
 function effectiveVersion(headerVersion: string, catalog: PDFDict): string {

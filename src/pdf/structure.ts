@@ -18,7 +18,7 @@ import {
   PDFRawStream,
   PDFRef,
 } from "pdf-lib";
-import { decodeStream, decodeWithin, InflateBudget, InflateLimitError, inflateNatively } from "./inflate";
+import { decodeStream, decodeWithin, InflateBudget, InflateLimitError } from "./inflate";
 import { boundPdfLib, letParsedGo } from "./pdf-lib-bounds";
 
 export class StructureError extends Error {
@@ -709,15 +709,20 @@ export class ObjectReader {
   /**
    * Every object object stream num holds, parsed afresh and handed to visit one at
    * a time: for a check of everything a file holds, also an object stream no
-   * entry points into (its data counts against the budget all the same).
+   * entry points into (its data counts against the budget all the same). Returns
+   * how many objects the stream holds.
    */
-  async forEachInStream(num: number, visit: (object: PDFObject) => void): Promise<void> {
-    const { data, offsets } = await this.inflatedObjectStream(num);
+  async forEachInStream(num: number, visit: (object: PDFObject) => void): Promise<number> {
+    // Not kept once read, unless already kept: a whole file's object streams would all stay in memory.
+    const kept = this.streams.get(num);
+    const stream = kept ? undefined : this.streamObject(num);
+    const { data, offsets } = kept ?? this.indexObjectStream(num, stream!, await decodeStream(stream!, this.budget));
     for (const start of offsets) {
       if (start >= data.length) throw new StructureError(`object stream ${num} is shorter than its header says`);
       await letParsedGo();
       visit(PDFObjectParser.forBytes(data.subarray(start), this.context).parseObject());
     }
+    return offsets.length;
   }
 
   /** Object stream num inflated (once, within the budget) and indexed. */
@@ -725,21 +730,16 @@ export class ObjectReader {
     let parsed = this.streams.get(num);
     if (!parsed) {
       const stream = this.streamObject(num);
-      const data = (await inflateNatively(stream, this.budget)) ?? decodeWithin(stream, this.budget);
-      parsed = this.indexObjectStream(num, stream, data);
+      parsed = this.indexObjectStream(num, stream, await decodeStream(stream, this.budget));
       this.streams.set(num, parsed);
     }
     return parsed;
   }
 
-  /** lookup, with the object stream that holds ref (if any) inflated natively first. */
+  /** lookup, with the object stream that holds ref (if any) inflated first (natively when large). */
   async load(ref: PDFRef): Promise<PDFObject | undefined> {
     const entry = this.xref.get(ref.objectNumber);
-    if (entry?.type === "compressed" && !this.streams.has(entry.stream)) {
-      const stream = this.streamObject(entry.stream);
-      const data = await inflateNatively(stream, this.budget);
-      if (data) this.streams.set(entry.stream, this.indexObjectStream(entry.stream, stream, data));
-    }
+    if (entry?.type === "compressed") await this.inflatedObjectStream(entry.stream);
     return this.lookup(ref);
   }
 
