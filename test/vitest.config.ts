@@ -28,13 +28,29 @@ export default defineConfig(async () => {
             // wrangler.toml's top level is production; tests run as local development (requests go to https://pactly.test).
             ENVIRONMENT: "development",
           },
+          // Speed (issue 15): the notifications queue hands each message to its consumer at once instead of
+          // gathering a batch for a second; tests then wait for the outcome (support/eventually.ts), not a timer.
+          // The rest repeats wrangler.toml's development consumers, which this record replaces.
+          queueConsumers: {
+            "pactly-notifications-dev": { maxBatchSize: 10, maxBatchTimeout: 0, maxRetries: 5, deadLetterQueue: "pactly-notifications-dlq-dev" },
+            "pactly-notifications-dlq-dev": { maxBatchSize: 10, maxBatchTimeout: 0 },
+          },
         },
       }),
     ],
     test: {
-      include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
       setupFiles: ["test/support/apply-migrations.ts"],
       testTimeout: 30_000,
+      // Speed (issue 15): a workerd takes seconds to start. Unit tests touch no shared state, so their files
+      // share one per Vitest worker (isolate: false); each integration file still gets a fresh one, with
+      // empty storage. Both projects take everything else above (`extends: true`).
+      projects: [
+        { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"], isolate: false } },
+        { extends: true, test: { name: "integration", include: ["test/integration/**/*.test.ts"] } },
+      ],
+      // Speed (issue 15): Vitest's default on a 2-core machine is one worker (cores - 1), so the files ran
+      // one after the other. Each file has a workerd of its own; two keep both cores busy.
+      maxWorkers: 2,
     },
   };
 });

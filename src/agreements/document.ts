@@ -4,7 +4,7 @@
  * The HTML signers read and the PDF they sign are both drawn from this one value,
  * so they say the same thing.
  */
-import type { AgreementLocale } from "./formats";
+import type { Locale } from "../i18n/locales";
 
 /**
  * A run of text. A blank stands for a required answer the sender has not given
@@ -27,7 +27,7 @@ export type Party = { role: string; name: Inline[]; rows: Row[] };
 export type Section = { heading: string; blocks: Block[] };
 
 export type AgreementDocument = {
-  locale: AgreementLocale;
+  locale: Locale;
   templateId: string;
   title: string;
   intro: Inline[];

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { type AgreementDocument, blanksOf } from "./document";
 import { type FieldIssue, type Mode, type Validation, validateFields, type Values } from "./fields";
-import type { AgreementLocale } from "./formats";
+import { locales, type Locale } from "../i18n/locales";
 import { type AgreementTemplate, BuildContext, fieldsOf, type TemplateId, templateIds } from "./template";
 import { carSaleTemplate } from "./templates/car-sale";
 import { freelanceTemplate } from "./templates/freelance";
@@ -38,7 +38,7 @@ export function readAnswers(
 }
 
 /** The agreement in `locale`, built from valid answers; missing required answers show as blanks. */
-export function buildAgreement(template: AgreementTemplate, locale: AgreementLocale, values: Readonly<Values>): AgreementDocument {
+export function buildAgreement(template: AgreementTemplate, locale: Locale, values: Readonly<Values>): AgreementDocument {
   const ctx = new BuildContext(locale, values, fieldsOf(template));
   const body = template.build(ctx);
   return {
@@ -64,7 +64,7 @@ export type Draft =
  */
 export function draftAgreement(
   template: AgreementTemplate,
-  locale: AgreementLocale,
+  locale: Locale,
   raw: Readonly<Record<string, string | undefined>>,
   options: { mode: Mode; today: string },
 ): Draft {
@@ -104,7 +104,7 @@ export type AgreementSource = {
   version: typeof SOURCE_VERSION;
   templateId: TemplateId;
   templateVersion: number;
-  locale: AgreementLocale;
+  locale: Locale;
   /** Short answers (canonical: "25000.00", "2026-12-31", "AB 12345"). */
   fields: Values;
   /** The sender's own paragraphs, by field. */
@@ -150,7 +150,7 @@ export const agreementSourceSchema = z.object({
   version: z.literal(SOURCE_VERSION),
   templateId: z.enum(templateIds),
   templateVersion: z.number().int().positive(),
-  locale: z.enum(["en", "nb"]),
+  locale: z.enum(locales),
   fields: values,
   freeText: values,
   document: z.custom<AgreementDocument>((v) => typeof v === "object" && v !== null && "title" in v && "sections" in v),

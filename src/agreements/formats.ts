@@ -8,7 +8,10 @@
  * or two digits is the decimal comma or point. Anything ambiguous is refused
  * rather than guessed.
  */
-export type AgreementLocale = "en" | "nb";
+import type { Locale } from "../i18n/locales";
+
+/** @deprecated The older name of `Locale`, kept only because services/agreements.ts still imports it. */
+export type AgreementLocale = Locale;
 
 /** Parsed values are kept as canonical strings, the same in every language. */
 export type ParseResult = { ok: true; value: string } | { ok: false };
@@ -198,35 +201,35 @@ export function paragraphs(text: string): string[][] {
 // ---------------------------------------------------------------------------
 // Writing values in the agreement's language.
 
-function groupDigits(locale: AgreementLocale, digits: string): string {
+function groupDigits(locale: Locale, digits: string): string {
   // Intl's grouping in nb-NO is a no-break space: numbers never break across lines.
   const sep = locale === "nb" ? "\u00A0" : ",";
   return digits.replace(/\B(?=(\d{3})+(?!\d))/g, sep);
 }
 
 /** "25 000 kr" / "25 000,50 kr" in Norwegian, "NOK 25,000" / "NOK 25,000.50" in English. */
-export function formatAmount(locale: AgreementLocale, canonical: string): string {
+export function formatAmount(locale: Locale, canonical: string): string {
   const [whole = "0", fraction = "00"] = canonical.split(".");
   const number = groupDigits(locale, whole) + (fraction === "00" ? "" : (locale === "nb" ? "," : ".") + fraction);
   return locale === "nb" ? `${number}\u00A0kr` : `NOK\u00A0${number}`;
 }
 
-export function formatInteger(locale: AgreementLocale, canonical: string): string {
+export function formatInteger(locale: Locale, canonical: string): string {
   return groupDigits(locale, canonical);
 }
 
 /** "5,5 %" in Norwegian, "5.5%" in English. */
-export function formatPercent(locale: AgreementLocale, canonical: string): string {
+export function formatPercent(locale: Locale, canonical: string): string {
   return locale === "nb" ? `${canonical.replace(".", ",")}\u00A0%` : `${canonical}%`;
 }
 
-const monthNames: Record<AgreementLocale, string[]> = {
+const monthNames: Record<Locale, string[]> = {
   en: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
   nb: ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober", "november", "desember"],
 };
 
 /** "31. desember 2026" / "31 December 2026": spelled out, so no reader mistakes day for month. */
-export function formatDate(locale: AgreementLocale, canonical: string): string {
+export function formatDate(locale: Locale, canonical: string): string {
   const [y, m, d] = canonical.split("-").map(Number);
   const month = monthNames[locale][(m ?? 1) - 1];
   return locale === "nb" ? `${d}.\u00A0${month} ${y}` : `${d}\u00A0${month} ${y}`;

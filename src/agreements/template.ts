@@ -4,9 +4,9 @@
  * language. Templates describe; `draft.ts` runs them.
  */
 import type { Block, Inline, Party, Section } from "./document";
+import type { Locale } from "../i18n/locales";
 import type { FieldDef, FieldGroup, Validation, Values } from "./fields";
 import {
-  type AgreementLocale,
   formatAccountNumber,
   formatAmount,
   formatDate,
@@ -58,7 +58,7 @@ export class BuildContext {
   private readonly table: Readonly<Record<AgreementTextKey, string>>;
 
   constructor(
-    readonly locale: AgreementLocale,
+    readonly locale: Locale,
     readonly values: Readonly<Values>,
     fields: readonly FieldDef[],
   ) {

@@ -3,9 +3,10 @@ import { canActOnEnvelope } from "../domain/permissions";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
-import { DomainError } from "../domain/errors";
+import { clientInfoFrom } from "../domain/client-info";
+import { DomainError, pdfRefusalMessages } from "../domain/errors";
 import { uploadLimits } from "../domain/limits";
-import { translator, type MessageKey } from "../i18n";
+import { translator } from "../i18n";
 import { uploadDocument } from "../services/envelopes";
 import { audit } from "../services/audit";
 import { database } from "../storage/db";
@@ -23,15 +24,6 @@ const MULTIPART_OVERHEAD = 64 * 1024;
 const english = translator("en");
 const tooLarge = english("pdf.tooLarge", { maxMb: uploadLimits.maxBytes / 1024 / 1024 });
 
-/** The upload's refusals, in the words the web form uses. */
-const pdfProblems: Partial<Record<string, MessageKey>> = {
-  not_pdf: "pdf.notPdf",
-  invalid_pdf: "pdf.damaged",
-  pdf_encrypted: "pdf.encrypted",
-  pdf_unpacks_too_large: "pdf.unpacksTooLarge",
-  pdf_too_large: "pdf.tooLarge",
-  pdf_too_many_pages: "pdf.tooManyPages",
-};
 
 const documentId = z.string().regex(/^doc_[A-Za-z0-9_-]{10,40}$/);
 
@@ -78,11 +70,11 @@ documentRoutes.post("/", pdfOrMultipart, readBody(uploadLimits.maxBytes + MULTIP
   try {
     document = await uploadDocument(c.env, database(c.env.DB), c.get("principal").user, file);
   } catch (error) {
-    const key = error instanceof DomainError ? pdfProblems[error.code] : undefined;
+    const key = error instanceof DomainError ? pdfRefusalMessages[error.code] : undefined;
     if (!key || !(error instanceof DomainError)) throw error;
     return problem(c, error.status, error.code, english(key, { maxMb: uploadLimits.maxBytes / 1024 / 1024, maxPages: uploadLimits.maxPages }));
   }
-  await audit(c.env, { user: c.get("principal").user, action: "document.uploaded", target: { type: "document", id: document.id }, client: { ip: c.req.header("CF-Connecting-IP") ?? null, userAgent: c.req.header("User-Agent") ?? null } });
+  await audit(c.env, { user: c.get("principal").user, action: "document.uploaded", target: { type: "document", id: document.id }, client: clientInfoFrom((name) => c.req.header(name)) });
   const body: ApiDocument = { id: document.id, filename: document.filename, sha256: document.sha256, pages: document.pages, size: document.size, createdAt: document.createdAt };
   return c.json(body, 201, { Location: `/api/v1/documents/${document.id}` });
 });

@@ -6,6 +6,8 @@
  */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
+import { clientInfoFrom } from "../domain/client-info";
+import { cancelInputSchema } from "../domain/envelope";
 import { envelopeCreateSchema, sendInputSchema } from "../domain/envelope-input";
 import { DomainError } from "../domain/errors";
 import { evidenceFilename, serialiseEvidenceBundle } from "../domain/evidence";
@@ -18,7 +20,7 @@ import { JSON_MAX_BYTES, jsonBody, readBody, validationProblem } from "./body";
 import type { ApiEnv } from "./context";
 import { idempotency } from "./idempotency";
 import { problem } from "./problem";
-import { cancelInputSchema, envelopeListQuerySchema, envelopeView, type ApiEnvelopeSummary } from "./schemas";
+import { envelopeListQuerySchema, envelopeView, type ApiEnvelopeSummary } from "./schemas";
 
 export const envelopeApiRoutes = new Hono<ApiEnv>();
 
@@ -31,9 +33,7 @@ function envelopeId(c: Context<ApiEnv>): string {
 }
 
 /** IP and browser of the API client, recorded as evidence of who sent or cancelled. */
-function clientOf(c: Context<ApiEnv>) {
-  return { ip: c.req.header("CF-Connecting-IP") ?? null, userAgent: c.req.header("User-Agent")?.slice(0, 300) ?? null };
-}
+const clientOf = (c: Context<ApiEnv>) => clientInfoFrom((name) => c.req.header(name));
 
 const deps = (c: Context<ApiEnv>) => ({ env: c.env, db: database(c.env.DB), user: c.get("principal").user });
 

@@ -4,6 +4,7 @@
  * reference page at /docs/api is rendered from this same document.
  */
 import { z } from "zod";
+import { cancelInputSchema } from "../domain/envelope";
 import { emailSchema, envelopeCreateSchema, phoneSchema, sendInputSchema, timeZoneSchema } from "../domain/envelope-input";
 import { uploadLimits } from "../domain/limits";
 import { auditLogPageSchema } from "./audit-log";
@@ -11,7 +12,6 @@ import { RATE_WINDOW_SECONDS } from "./guards";
 import { IDEMPOTENCY_HEADER } from "./idempotency";
 import {
   apiInfoSchema,
-  cancelInputSchema,
   documentSchema,
   envelopeListSchema,
   envelopeSchema,

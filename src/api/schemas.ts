@@ -5,8 +5,9 @@
  * like the input schemas.
  */
 import { z } from "zod";
-import { envelopeStatuses, finalisationFailureReasons, MAX_CANCEL_REASON, nextFinalisationRetryAt, recipientStatuses, type EnvelopeState } from "../domain/envelope";
+import { envelopeStatuses, finalisationFailureReasons, nextFinalisationRetryAt, recipientStatuses, type EnvelopeState } from "../domain/envelope";
 import { identificationMethods, recipientRoles, signingOrders } from "../domain/envelope-input";
+import { locales } from "../i18n/locales";
 
 const isoTime = z.string().describe("UTC time, ISO 8601");
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/).describe("SHA-256 of the bytes, hex");
@@ -31,7 +32,7 @@ export const recipientSchema = z
     role: z.enum(recipientRoles),
     method: z.enum(identificationMethods),
     order: z.int().describe("Position in the signing order, from 1"),
-    locale: z.enum(["en", "nb"]),
+    locale: z.enum(locales),
     status: z.enum(recipientStatuses),
     openedAt: isoTime.nullable(),
     signedAt: isoTime.nullable(),
@@ -93,15 +94,6 @@ export const envelopeListQuerySchema = z.object({
   limit: z.coerce.number({ error: "limit must be a whole number from 1 to 50" }).int("limit must be a whole number from 1 to 50").min(1, "limit must be a whole number from 1 to 50").max(50, "limit must be a whole number from 1 to 50").default(20),
   cursor: z.string().max(500).optional(),
   status: z.enum(envelopeStatuses, `status must be one of ${envelopeStatuses.join(", ")}`).optional(),
-});
-
-/** Why the sender cancels: required, kept in the evidence and shown to signers. */
-export const cancelInputSchema = z.object({
-  reason: z
-    .string({ error: "Give a reason for cancelling" })
-    .trim()
-    .min(1, "Give a reason for cancelling")
-    .max(MAX_CANCEL_REASON, `The reason must be ${MAX_CANCEL_REASON} characters or fewer`),
 });
 
 export const problemSchema = z

@@ -4,9 +4,8 @@
  * envelope evidence in event-chain.ts), so an edit, a gap or a removed entry anywhere
  * shows as the first broken link. Pure: no bindings.
  */
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { z } from "zod";
+import { sha256TextHex } from "./encoding";
 import { canonicalJson, GENESIS_HASH } from "./event-chain";
 
 export { GENESIS_HASH };
@@ -85,7 +84,7 @@ export type UnhashedAuditEntry = {
 export type AuditEntry = UnhashedAuditEntry & { hash: string };
 
 export function hashAuditEntry(entry: UnhashedAuditEntry): string {
-  return bytesToHex(sha256(utf8ToBytes(canonicalJson(entry))));
+  return sha256TextHex(canonicalJson(entry));
 }
 
 /** The next link after `head` (null for an organisation's first entry). */

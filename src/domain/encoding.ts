@@ -1,6 +1,8 @@
-/** Small byte helpers shared by storage and services. */
+/** The one home of the byte helpers (hex, base64, SHA-256, tokens), shared by domain, storage and services. */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+
+export { bytesToHex };
 
 export function bytesToBase64(bytes: Uint8Array): string {
   let binary = "";
@@ -19,6 +21,12 @@ export function base64ToBytes(b64: string): Uint8Array {
 
 export function base64url(bytes: Uint8Array): string {
   return bytesToBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** The reverse of `base64url`: URL-safe alphabet, padding optional. */
+export function base64urlToBytes(text: string): Uint8Array {
+  const b64 = text.replace(/-/g, "+").replace(/_/g, "/");
+  return base64ToBytes(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
 }
 
 export async function sha256Hex(data: Uint8Array | string): Promise<string> {
@@ -43,7 +51,12 @@ export function timingSafeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** Tokens (signing links, sessions) are stored only as their SHA-256; synchronous so a Durable Object transaction can use it. */
+/** SHA-256 (hex) of a string's UTF-8; synchronous so a Durable Object transaction and the hash chains can use it. */
+export function sha256TextHex(text: string): string {
+  return bytesToHex(sha256(utf8ToBytes(text)));
+}
+
+/** Tokens (signing links, sessions) are stored only as their SHA-256. */
 export function hashToken(token: string): string {
-  return bytesToHex(sha256(utf8ToBytes(token)));
+  return sha256TextHex(token);
 }

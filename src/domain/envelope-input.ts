@@ -5,6 +5,7 @@
  * in the sender's language and the API in English.
  */
 import { z } from "zod";
+import { locales } from "../i18n/locales";
 import { limits } from "./envelope";
 import { DAY_MS, expiryDays } from "./limits";
 import { localTimeToUtc } from "./zoned-time";
@@ -91,7 +92,7 @@ export const recipientInputSchema = z
     phone: z.preprocess(blankToUndefined, phoneSchema.optional()),
     role: z.preprocess(blankToUndefined, z.enum(recipientRoles, "builder.error.role").default("signer")),
     method: z.preprocess(blankToUndefined, z.enum(identificationMethods, "builder.error.method").default("email_link")),
-    locale: z.preprocess(blankToUndefined, z.enum(["en", "nb"], "builder.error.locale").default("en")),
+    locale: z.preprocess(blankToUndefined, z.enum(locales, "builder.error.locale").default("en")),
   })
   .superRefine((r, ctx) => {
     if (r.method === "sms_otp" && !r.phone) ctx.addIssue({ code: "custom", path: ["phone"], message: "builder.error.phoneRequired" });

@@ -4,6 +4,8 @@
  * events it caused and the messages it wants sent. The Envelope Durable Object
  * persists the result in one transaction.
  */
+import { z } from "zod";
+import type { ClientInfo } from "./client-info";
 import { DomainError } from "./errors";
 import { isEnded, type PurgeReason } from "./retention";
 import type { IdentificationEvidence } from "./identification";
@@ -139,8 +141,6 @@ export type Actor =
   | { kind: "signer"; recipientId: string }
   | { kind: "system" };
 
-export type RequestContext = { ip: string | null; userAgent: string | null };
-
 export const eventTypes = [
   "envelope_created",
   "recipient_added",
@@ -231,7 +231,7 @@ export function event(
   type: EventType,
   at: string,
   actor: Actor,
-  extra: Partial<Pick<EventDraft, "recipientId" | "data">> & Partial<RequestContext> = {},
+  extra: Partial<Pick<EventDraft, "recipientId" | "data">> & Partial<ClientInfo> = {},
 ): EventDraft {
   return {
     type,
@@ -434,7 +434,7 @@ export function signersDue(state: EnvelopeState): Recipient[] {
 
 export function send(
   state: EnvelopeState,
-  input: { actor: Actor; at: string; expiresAt: string; context: RequestContext },
+  input: { actor: Actor; at: string; expiresAt: string; context: ClientInfo },
 ): Transition {
   if (state.status === "sent") return { state, events: [], intents: [] }; // pressing Send twice is harmless
   if (state.status !== "draft") fail(`An envelope that is ${state.status} cannot be sent`, "not_draft");
@@ -504,7 +504,7 @@ function tooSoon(recipient: Recipient, at: string): string | null {
  * Reminds every signer whose turn it is and who has not signed, each with a fresh link.
  * Signers invited or reminded within the hour are skipped; if that is everyone, refused.
  */
-export function remind(state: EnvelopeState, input: { actor: Actor; at: string; context: RequestContext }): Transition {
+export function remind(state: EnvelopeState, input: { actor: Actor; at: string; context: ClientInfo }): Transition {
   requireOut(state, "send reminders");
   const due = signersDue(state);
   const ready = due.filter((r) => tooSoon(r, input.at) === null);
@@ -596,7 +596,7 @@ export function warnBeforeDeletion(state: EnvelopeState, input: { at: string; de
 }
 
 /** A fresh invitation for one signer whose turn it is, at most once an hour. */
-export function resendInvitation(state: EnvelopeState, input: { recipientId: string; actor: Actor; at: string; context: RequestContext }): Transition {
+export function resendInvitation(state: EnvelopeState, input: { recipientId: string; actor: Actor; at: string; context: ClientInfo }): Transition {
   requireOut(state, "resend invitations");
   const recipient = findRecipient(state, input.recipientId);
   if (recipient.role !== "signer") fail("Only signers get invitations", "not_signer");
@@ -622,7 +622,7 @@ export function canCorrectEmail(state: EnvelopeState, recipient: Recipient): boo
  */
 export function correctEmail(
   state: EnvelopeState,
-  input: { recipientId: string; email: string; actor: Actor; at: string; context: RequestContext },
+  input: { recipientId: string; email: string; actor: Actor; at: string; context: ClientInfo },
 ): Transition {
   requireOut(state, "have addresses corrected");
   const recipient = findRecipient(state, input.recipientId);
@@ -659,7 +659,7 @@ export function requireActiveSigner(state: EnvelopeState, recipientId: string): 
 }
 
 /** "Opened" is recorded on the signer's first real action, never on the link's GET. */
-export function open(state: EnvelopeState, recipientId: string, at: string, context: RequestContext): Transition {
+export function open(state: EnvelopeState, recipientId: string, at: string, context: ClientInfo): Transition {
   const recipient = requireActiveSigner(state, recipientId);
   if (recipient.openedAt) return { state, events: [], intents: [] };
   return {
@@ -702,7 +702,7 @@ function identificationSummary(evidence: IdentificationEvidence): EventDraft["da
  */
 export function identify(
   state: EnvelopeState,
-  input: { recipientId: string; evidence: IdentificationEvidence; at: string; context: RequestContext },
+  input: { recipientId: string; evidence: IdentificationEvidence; at: string; context: ClientInfo },
 ): Transition {
   const recipient = requireActiveSigner(state, input.recipientId);
   if (recipient.identification) return { state, events: [], intents: [] };
@@ -743,7 +743,7 @@ export function maskPhone(phone: string): string {
   return `${country ? `${country} ` : ""}*** ** ${digits.slice(-3)}`;
 }
 
-export function viewDocument(state: EnvelopeState, recipientId: string, at: string, context: RequestContext): Transition {
+export function viewDocument(state: EnvelopeState, recipientId: string, at: string, context: ClientInfo): Transition {
   const opened = open(state, recipientId, at, context);
   return {
     ...opened,
@@ -756,7 +756,7 @@ export function viewDocument(state: EnvelopeState, recipientId: string, at: stri
 
 export function sign(
   state: EnvelopeState,
-  input: { recipientId: string; typedName: string; at: string; context: RequestContext },
+  input: { recipientId: string; typedName: string; at: string; context: ClientInfo },
 ): Transition {
   const current = findRecipient(state, input.recipientId);
   // A second press, or a reload after a slow POST, is answered with the first result.
@@ -802,7 +802,7 @@ export function sign(
 
 export function decline(
   state: EnvelopeState,
-  input: { recipientId: string; reason: string; at: string; context: RequestContext },
+  input: { recipientId: string; reason: string; at: string; context: ClientInfo },
 ): Transition {
   const current = findRecipient(state, input.recipientId);
   if (current.status === "declined" && state.status === "declined") return { state, events: [], intents: [] };
@@ -837,14 +837,32 @@ export function decline(
 
 export const MAX_CANCEL_REASON = 500;
 
-export function cancel(state: EnvelopeState, input: { actor: Actor; reason: string; at: string; context: RequestContext }): Transition {
+/**
+ * Why a sender cancels: required, and at most MAX_CANCEL_REASON characters once trimmed;
+ * every invited signer reads it. The one rule for the form, the API, the service and the
+ * Envelope object; its message is a translation key (the API answers in English).
+ */
+export const cancelReasonSchema = z
+  .string("builder.error.cancelReason")
+  .trim()
+  .min(1, "builder.error.cancelReason")
+  .max(MAX_CANCEL_REASON, "builder.error.cancelReason");
+
+/** The cancel form's and the API's body. */
+export const cancelInputSchema = z.object({ reason: cancelReasonSchema });
+
+/** The reason, trimmed, or `validation_failed` on the field `reason`. */
+export function cancelReason(raw: string): string {
+  const parsed = cancelReasonSchema.safeParse(raw);
+  if (!parsed.success) throw new DomainError("validation_failed", `Give a reason of at most ${MAX_CANCEL_REASON} characters`, { field: "reason" });
+  return parsed.data;
+}
+
+export function cancel(state: EnvelopeState, input: { actor: Actor; reason: string; at: string; context: ClientInfo }): Transition {
   if (state.status === "cancelled") return { state, events: [], intents: [] };
   if (state.status !== "sent" && state.status !== "draft") fail(`An envelope that is ${state.status} cannot be cancelled`, "not_cancellable");
   if (state.finalisation !== "none") fail("Every signer has signed; the envelope is being completed", "finalising");
-  const reason = input.reason.trim();
-  if (reason.length === 0 || reason.length > MAX_CANCEL_REASON) {
-    throw new DomainError("validation_failed", `Give a reason of at most ${MAX_CANCEL_REASON} characters`, { field: "reason" });
-  }
+  const reason = cancelReason(input.reason);
   // Everyone who was sent a link learns why it stopped working; those never invited hear nothing.
   const invited = signers(state).filter((r) => r.linkHashes.length > 0);
   return {

@@ -2,6 +2,8 @@
  * Typed error codes, mapped once to HTTP statuses. Domain and service code throws
  * DomainError; app.onError turns it into an HTML page or problem+json.
  */
+import type { MessageKey } from "../i18n";
+
 export const errorStatus = {
   bad_request: 400,
   validation_failed: 422,
@@ -26,6 +28,16 @@ export const errorStatus = {
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;
+
+/** Why an upload was refused, in the words the form shows beside the file field and the API puts in `detail`. */
+export const pdfRefusalMessages: Partial<Record<ErrorCode, MessageKey>> = {
+  not_pdf: "pdf.notPdf",
+  invalid_pdf: "pdf.damaged",
+  pdf_encrypted: "pdf.encrypted",
+  pdf_unpacks_too_large: "pdf.unpacksTooLarge",
+  pdf_too_large: "pdf.tooLarge",
+  pdf_too_many_pages: "pdf.tooManyPages",
+};
 
 export class DomainError extends Error {
   readonly code: ErrorCode;

@@ -2,8 +2,7 @@
  * The hash-chained evidence log. Each event records the SHA-256 of the previous
  * event's canonical form, so a gap or an edit anywhere breaks every later link.
  */
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+import { sha256TextHex } from "./encoding";
 import type { EventDraft } from "./envelope";
 
 export type ChainedEvent = EventDraft & { envelopeId: string; seq: number; prevHash: string; hash: string };
@@ -21,7 +20,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function hashEvent(event: Omit<ChainedEvent, "hash">): string {
-  return bytesToHex(sha256(utf8ToBytes(canonicalJson(event))));
+  return sha256TextHex(canonicalJson(event));
 }
 
 export function chain(envelopeId: string, drafts: EventDraft[], head: { seq: number; hash: string }): ChainedEvent[] {

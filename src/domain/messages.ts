@@ -3,11 +3,12 @@
  * message id, used for idempotent delivery (the queue may deliver twice).
  */
 import { z } from "zod";
+import { locales } from "../i18n/locales";
 import { finalisationFailureReasons } from "./envelope";
 
 const common = { v: z.literal(1), id: z.string().min(8).max(100), orgId: z.string().min(1) };
 const base = { ...common, envelopeId: z.string().min(1) };
-const locale = z.enum(["en", "nb"]);
+const locale = z.enum(locales);
 
 export const inviteMessage = z.object({
   ...base,

@@ -4,10 +4,9 @@
  * storage, never in the envelope state, because a salted hash of six digits can be
  * brute-forced by anyone who holds it: the ledger never leaves the object.
  */
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
-import { timingSafeEqual } from "./encoding";
-import { event, identify, maskEmail, maskPhone, open, requireActiveSigner, type EnvelopeState, type RequestContext, type Transition } from "./envelope";
+import { sha256TextHex, timingSafeEqual } from "./encoding";
+import type { ClientInfo } from "./client-info";
+import { event, identify, maskEmail, maskPhone, open, requireActiveSigner, type EnvelopeState, type Transition } from "./envelope";
 import { DomainError } from "./errors";
 
 export const CODE_DIGITS = 6;
@@ -56,7 +55,7 @@ export function codeFromRandom(nextUint32: () => number): string {
 }
 
 export function hashCode(envelopeId: string, recipientId: string, code: string, salt: string): string {
-  return bytesToHex(sha256(utf8ToBytes(`pactly-code\n${envelopeId}\n${recipientId}\n${code}\n${salt}`)));
+  return sha256TextHex(`pactly-code\n${envelopeId}\n${recipientId}\n${code}\n${salt}`);
 }
 
 function refuse(reason: string, message: string, extra: Record<string, unknown> = {}): never {
@@ -83,7 +82,7 @@ export function maskedDestination(channel: CodeChannel, destination: string): st
 export function requestCode(
   state: EnvelopeState,
   ledger: CodeLedger,
-  input: { recipientId: string; code: string; salt: string; at: string; context: RequestContext },
+  input: { recipientId: string; code: string; salt: string; at: string; context: ClientInfo },
 ): { transition: Transition; ledger: CodeLedger } {
   const { recipient, channel, destination } = codeSigner(state, input.recipientId);
   if (recipient.identification) refuse("already_identified", "This signer has already identified");
@@ -134,7 +133,7 @@ export function requestCode(
 export function confirmCode(
   state: EnvelopeState,
   ledger: CodeLedger,
-  input: { recipientId: string; code: string; at: string; context: RequestContext },
+  input: { recipientId: string; code: string; at: string; context: ClientInfo },
 ): { transition: Transition; ledger: CodeLedger; failure: DomainError | null } {
   const { recipient, channel, destination } = codeSigner(state, input.recipientId);
   const unchanged = { state, events: [], intents: [] };

@@ -8,7 +8,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import * as machine from "../domain/envelope";
-import type { Actor, EnvelopeState, FinalisationFailureReason, Intent, RequestContext, SignedDocument, Transition } from "../domain/envelope";
+import type { ClientInfo } from "../domain/client-info";
+import type { Actor, EnvelopeState, FinalisationFailureReason, Intent, SignedDocument, Transition } from "../domain/envelope";
 import { DomainError, type ErrorCode } from "../domain/errors";
 import { chain, GENESIS_HASH, type ChainedEvent } from "../domain/event-chain";
 import { hashToken, newId, randomToken } from "../domain/encoding";
@@ -91,19 +92,19 @@ export class Envelope extends DurableObject<Env> {
     return this.run(() => machine.updateDraft(this.require(), settings, actor, now()));
   }
 
-  async send(input: { actor: Actor; expiresAt: string; context: RequestContext }): Promise<CommandResult> {
+  async send(input: { actor: Actor; expiresAt: string; context: ClientInfo }): Promise<CommandResult> {
     return this.run(() => machine.send(this.require(), { ...input, at: now() }));
   }
 
-  async remind(input: { actor: Actor; context: RequestContext }): Promise<CommandResult> {
+  async remind(input: { actor: Actor; context: ClientInfo }): Promise<CommandResult> {
     return this.run(() => machine.remind(this.require(), { ...input, at: now() }));
   }
 
-  async resendInvitation(input: { recipientId: string; actor: Actor; context: RequestContext }): Promise<CommandResult> {
+  async resendInvitation(input: { recipientId: string; actor: Actor; context: ClientInfo }): Promise<CommandResult> {
     return this.run(() => machine.resendInvitation(this.require(), { ...input, at: now() }));
   }
 
-  async correctEmail(input: { recipientId: string; email: string; actor: Actor; context: RequestContext }): Promise<CommandResult> {
+  async correctEmail(input: { recipientId: string; email: string; actor: Actor; context: ClientInfo }): Promise<CommandResult> {
     return this.run(() => machine.correctEmail(this.require(), { ...input, at: now() }));
   }
 
@@ -146,21 +147,21 @@ export class Envelope extends DurableObject<Env> {
     return result;
   }
 
-  async viewDocument(recipientId: string, context: RequestContext): Promise<CommandResult> {
+  async viewDocument(recipientId: string, context: ClientInfo): Promise<CommandResult> {
     return this.run(() => machine.viewDocument(this.require(), recipientId, now(), context));
   }
 
-  async open(recipientId: string, context: RequestContext): Promise<CommandResult> {
+  async open(recipientId: string, context: ClientInfo): Promise<CommandResult> {
     return this.run(() => machine.open(this.require(), recipientId, now(), context));
   }
 
   /** Records what the signer proved (eID, or a confirmed code); signing needs it unless the method is `email_link`. */
-  async identify(input: { recipientId: string; evidence: IdentificationEvidence; context: RequestContext }): Promise<CommandResult> {
+  async identify(input: { recipientId: string; evidence: IdentificationEvidence; context: ClientInfo }): Promise<CommandResult> {
     return this.run(() => machine.identify(this.require(), { ...input, at: now() }));
   }
 
   /** Sends a new one-time code by email or SMS; the cool-down and caps are counted here, exactly. */
-  async requestCode(input: { recipientId: string; context: RequestContext }): Promise<CommandResult> {
+  async requestCode(input: { recipientId: string; context: ClientInfo }): Promise<CommandResult> {
     const code = otp.codeFromRandom(() => crypto.getRandomValues(new Uint32Array(1))[0]!);
     const salt = randomToken();
     return this.run(() => {
@@ -171,7 +172,7 @@ export class Envelope extends DurableObject<Env> {
   }
 
   /** Checks a typed code; wrong tries are recorded (and counted) even though the answer is a refusal. */
-  async confirmCode(input: { recipientId: string; code: string; context: RequestContext }): Promise<CommandResult> {
+  async confirmCode(input: { recipientId: string; code: string; context: ClientInfo }): Promise<CommandResult> {
     const outcome: { failure: DomainError | null } = { failure: null };
     const result = await this.run(() => {
       const checked = otp.confirmCode(this.require(), this.codeLedger(), { ...input, at: now() });
@@ -187,15 +188,15 @@ export class Envelope extends DurableObject<Env> {
     return otp.codeStatus(this.codeLedger(), recipientId, now());
   }
 
-  async sign(input: { recipientId: string; typedName: string; context: RequestContext }): Promise<CommandResult> {
+  async sign(input: { recipientId: string; typedName: string; context: ClientInfo }): Promise<CommandResult> {
     return this.run(() => machine.sign(this.require(), { ...input, at: now() }));
   }
 
-  async decline(input: { recipientId: string; reason: string; context: RequestContext }): Promise<CommandResult> {
+  async decline(input: { recipientId: string; reason: string; context: ClientInfo }): Promise<CommandResult> {
     return this.run(() => machine.decline(this.require(), { ...input, at: now() }));
   }
 
-  async cancel(input: { actor: Actor; reason: string; context: RequestContext }): Promise<CommandResult> {
+  async cancel(input: { actor: Actor; reason: string; context: ClientInfo }): Promise<CommandResult> {
     return this.run(() => machine.cancel(this.require(), { ...input, at: now() }));
   }
 

@@ -5,10 +5,10 @@
  * (2,000 in English, 2 000 in Norwegian).
  */
 import { en } from "./en";
+import { type Locale, isLocale, locales } from "./locales";
 import { nb } from "./nb";
 
-export type Locale = "en" | "nb";
-export const locales: readonly Locale[] = ["en", "nb"];
+export { type Locale, isLocale, locales };
 export type MessageKey = keyof typeof en;
 export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
 
@@ -16,10 +16,6 @@ const tables: Record<Locale, Record<MessageKey, string>> = { en, nb };
 
 export function isMessageKey(value: string): value is MessageKey {
   return Object.hasOwn(en, value);
-}
-
-export function isLocale(value: unknown): value is Locale {
-  return value === "en" || value === "nb";
 }
 
 const numberFormats = new Map<Locale, Intl.NumberFormat>();

@@ -9,7 +9,7 @@ import type { AccountMessage } from "../domain/messages";
 import { hashPassword, verifyPassword, DUMMY_HASH } from "../domain/password";
 import type { Locale } from "../i18n";
 import type { Db } from "../storage/db";
-import type { ClientInfo } from "./accounts";
+import type { ClientInfo } from "../domain/client-info";
 import { audit } from "./audit";
 import {
   applyEmailChange,

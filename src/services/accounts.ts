@@ -5,12 +5,13 @@
  * only in the cookie.
  */
 import { z } from "zod";
+import type { ClientInfo } from "../domain/client-info";
 import { hashToken, newId, randomToken } from "../domain/encoding";
 import { DomainError } from "../domain/errors";
 import { passwordWeakness, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, type PasswordWeakness } from "../domain/common-passwords";
 import { describeDevice, type Device } from "../domain/user-agent";
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from "../domain/password";
-import type { Locale, MessageKey } from "../i18n";
+import { locales, type Locale, type MessageKey } from "../i18n";
 import type { Role } from "../domain/permissions";
 import type { Db } from "../storage/db";
 import {
@@ -88,7 +89,7 @@ export const signUpSchema = z
     name: z.string({ error: "signup.error.name" }).trim().min(1, "signup.error.name").max(200, "signup.error.name"),
     email: emailAddress,
     password: newPassword(),
-    locale: z.enum(["en", "nb"]).catch("en"),
+    locale: z.enum(locales).catch("en"),
   })
   .superRefine((v, ctx) => {
     const problem = passwordProblem(v.password, v);
@@ -110,7 +111,6 @@ export const changeEmailSchema = z.object({ email: emailAddress, password: curre
 
 export const forgotPasswordSchema = z.object({ email: emailAddress });
 
-export type ClientInfo = { ip: string | null; userAgent: string | null };
 
 export async function signUp(box: Mailbox, input: SignUpInput, client: ClientInfo): Promise<{ ok: true; token: string } | { ok: false; reason: "taken" }> {
   const { db } = box;

@@ -4,7 +4,7 @@
  * created it, inside the organisation it was created in.
  */
 import { z } from "zod";
-import { hashToken, newId, randomToken } from "../domain/encoding";
+import { bytesToHex, hashToken, newId, randomToken } from "../domain/encoding";
 import { DomainError } from "../domain/errors";
 import { can } from "../domain/permissions";
 import type { Locale } from "../i18n";
@@ -51,7 +51,7 @@ const KEY_PATTERN = /^pk_(?:live|staging|dev)_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$/;
 
 /** `pk_live_1a2b3c4d_<256 random bits>`: the first part is shown in lists, the rest is secret. */
 function newKey(environment: string): { key: string; prefix: string } {
-  const visible = [...crypto.getRandomValues(new Uint8Array(4))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const visible = bytesToHex(crypto.getRandomValues(new Uint8Array(4)));
   const prefix = `pk_${keyLabel(environment)}_${visible}`;
   return { key: `${prefix}_${randomToken()}`, prefix };
 }

@@ -33,7 +33,8 @@ import { findApiKey, membershipRole } from "../storage/api-keys";
 import { findUserById } from "../storage/accounts";
 import { appendIfHead, chainAfter, chainHead, listAuditEntries, type AuditFilter } from "../storage/audit";
 import { database, type Db } from "../storage/db";
-import type { ClientInfo, SessionUser } from "./accounts";
+import type { ClientInfo } from "../domain/client-info";
+import type { SessionUser } from "./accounts";
 
 export type { AuditAction, AuditFilter };
 

@@ -5,7 +5,7 @@
  */
 import { envelopeScope } from "./envelope-list";
 import { and, desc, eq, inArray, lt, or, type SQL } from "drizzle-orm";
-import { base64url, base64ToBytes } from "../domain/encoding";
+import { base64url, base64urlToBytes } from "../domain/encoding";
 import type { EnvelopeStatus } from "../domain/envelope";
 import { DomainError } from "../domain/errors";
 import type { Db } from "../storage/db";
@@ -33,8 +33,7 @@ function encodeCursor(cursor: Cursor): string {
 /** A cursor we did not make is a client error, never a 500. */
 function decodeCursor(text: string): Cursor {
   try {
-    const padded = text.replace(/-/g, "+").replace(/_/g, "/");
-    const value = JSON.parse(new TextDecoder().decode(base64ToBytes(padded + "=".repeat((4 - (padded.length % 4)) % 4)))) as unknown;
+    const value = JSON.parse(new TextDecoder().decode(base64urlToBytes(text))) as unknown;
     if (Array.isArray(value) && value.length === 2 && typeof value[0] === "string" && typeof value[1] === "string") return { createdAt: value[0], id: value[1] };
   } catch {
     // fall through

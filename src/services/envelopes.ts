@@ -6,8 +6,9 @@
  * command on the Envelope Durable Object, which checks it against the state machine.
  */
 import { and, eq } from "drizzle-orm";
-import type { Actor, DraftSettings, EnvelopeState, NewRecipient, RequestContext, SigningOrder } from "../domain/envelope";
-import { MAX_CANCEL_REASON } from "../domain/envelope";
+import type { ClientInfo } from "../domain/client-info";
+import type { Actor, DraftSettings, EnvelopeState, NewRecipient, SigningOrder } from "../domain/envelope";
+import { cancelReason } from "../domain/envelope";
 import {
   DEFAULT_TIME_ZONE,
   emailSchema,
@@ -211,14 +212,10 @@ export async function moveRecipient(env: Env, db: Db, user: SessionUser, envelop
   return command(envelopeStub(env, envelopeId).moveRecipient(recipientId, direction, senderActor(user)));
 }
 
-/** Older names, kept for callers written before cc recipients. */
-export const addSigner = addRecipient;
-export const removeSigner = removeRecipient;
-
 // ---- the lifecycle ----
 
 /** Sends with the expiry from `sendInputSchema` (the end of the chosen day in the envelope's time zone). */
-export async function sendEnvelope(env: Env, db: Db, user: SessionUser, envelopeId: string, input: { expiresAt: string }, context: RequestContext) {
+export async function sendEnvelope(env: Env, db: Db, user: SessionUser, envelopeId: string, input: { expiresAt: string }, context: ClientInfo) {
   await envelopeForSender(env, db, user, envelopeId);
   // Invitations go out in the sender's name: only to someone who owns that address.
   assertVerified(user);
@@ -228,13 +225,13 @@ export async function sendEnvelope(env: Env, db: Db, user: SessionUser, envelope
 }
 
 /** Reminds every signer whose turn it is and who has not signed (each at most once an hour). */
-export async function remindSigners(env: Env, db: Db, user: SessionUser, envelopeId: string, context: RequestContext) {
+export async function remindSigners(env: Env, db: Db, user: SessionUser, envelopeId: string, context: ClientInfo) {
   await envelopeForSender(env, db, user, envelopeId);
   return command(envelopeStub(env, envelopeId).remind({ actor: senderActor(user), context }));
 }
 
 /** A fresh invitation for one signer whose turn it is (at most once an hour). */
-export async function resendInvitation(env: Env, db: Db, user: SessionUser, envelopeId: string, recipientId: string, context: RequestContext) {
+export async function resendInvitation(env: Env, db: Db, user: SessionUser, envelopeId: string, recipientId: string, context: ClientInfo) {
   await envelopeForSender(env, db, user, envelopeId);
   return command(envelopeStub(env, envelopeId).resendInvitation({ recipientId, actor: senderActor(user), context }));
 }
@@ -250,7 +247,7 @@ export async function correctRecipientEmail(
   envelopeId: string,
   recipientId: string,
   newEmail: string,
-  context: RequestContext,
+  context: ClientInfo,
 ) {
   await envelopeForSender(env, db, user, envelopeId);
   const parsed = emailSchema.safeParse(newEmail);
@@ -259,13 +256,9 @@ export async function correctRecipientEmail(
 }
 
 /** Cancels a draft or an envelope out for signing; the reason is required and kept in the evidence. */
-export async function cancelEnvelope(env: Env, db: Db, user: SessionUser, envelopeId: string, reason: string, context: RequestContext) {
+export async function cancelEnvelope(env: Env, db: Db, user: SessionUser, envelopeId: string, reason: string, context: ClientInfo) {
   await envelopeForSender(env, db, user, envelopeId);
-  const trimmed = reason.trim();
-  if (trimmed.length === 0 || trimmed.length > MAX_CANCEL_REASON) {
-    throw new DomainError("validation_failed", `Give a reason of at most ${MAX_CANCEL_REASON} characters`, { field: "reason" });
-  }
-  const cancelled = await command(envelopeStub(env, envelopeId).cancel({ actor: senderActor(user), reason: trimmed, context }));
+  const cancelled = await command(envelopeStub(env, envelopeId).cancel({ actor: senderActor(user), reason: cancelReason(reason), context }));
   await audit(db, { user, action: "envelope.cancelled", target: { type: "envelope", id: envelopeId }, client: context });
   return cancelled;
 }

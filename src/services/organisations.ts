@@ -34,7 +34,8 @@ import {
 } from "../storage/organisations";
 import { twoFactorEnabled } from "../storage/two-factor";
 import { findUserById } from "../storage/accounts";
-import { rotateSession, startSession, type ClientInfo, type SessionUser } from "./accounts";
+import type { ClientInfo } from "../domain/client-info";
+import { rotateSession, startSession, type SessionUser } from "./accounts";
 import { audit } from "./audit";
 
 /** An invitation link is valid for 7 days: long enough for a holiday, short enough to go stale. */

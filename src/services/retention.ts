@@ -54,8 +54,9 @@ import { audit, deletionStarted } from "./audit";
 export type PurgeHooks = { afterStep?: (step: PurgeStep, envelopeId: string) => void | Promise<void> };
 
 /**
- * One structured line per deletion step: the audit trail until the audit log (issue 3)
- * exists. That log's writer belongs here, called with the same fields.
+ * One structured line per deletion step, for operators following a sweep in the logs
+ * (`wrangler tail`); the organisation's audit log gets one `envelope.deleted` entry when
+ * the deletion starts.
  */
 function auditDeletion(entry: { envelopeId: string; orgId: string; step: PurgeStep | "started"; reason: PurgeReason; actor: Actor; at: string; outcome?: string }): void {
   const actor = entry.actor.kind === "sender" ? { kind: "sender", userId: entry.actor.userId } : { kind: entry.actor.kind };

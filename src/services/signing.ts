@@ -4,7 +4,8 @@
  * link's GET the token lives in an HttpOnly __Host- cookie, never in a URL.
  */
 import { z } from "zod";
-import type { EnvelopeState, Recipient, RequestContext } from "../domain/envelope";
+import type { ClientInfo } from "../domain/client-info";
+import type { EnvelopeState, Recipient } from "../domain/envelope";
 import { hashToken, timingSafeEqual } from "../domain/encoding";
 import { DomainError } from "../domain/errors";
 import type { Env } from "../env";
@@ -50,7 +51,7 @@ export async function signerContext(env: Env, envelopeId: string, recipientId: s
   return { state, recipient };
 }
 
-export async function viewDocumentAsSigner(env: Env, db: Db, ctx: SignerContext, context: RequestContext) {
+export async function viewDocumentAsSigner(env: Env, db: Db, ctx: SignerContext, context: ClientInfo) {
   if (ctx.state.status === "sent" && ctx.recipient.status !== "signed" && ctx.recipient.status !== "declined") {
     // The first view of the document in a signer session is a real action: record it ("opened" too).
     // Not their turn yet is refused as an event, but reading is still allowed.
@@ -60,21 +61,21 @@ export async function viewDocumentAsSigner(env: Env, db: Db, ctx: SignerContext,
   return documentOf(env, db, ctx.state, "original");
 }
 
-export async function signAsSigner(env: Env, ctx: SignerContext, input: z.infer<typeof signSchema>, context: RequestContext) {
+export async function signAsSigner(env: Env, ctx: SignerContext, input: z.infer<typeof signSchema>, context: ClientInfo) {
   return command(envelopeStub(env, ctx.state.id).sign({ recipientId: ctx.recipient.id, typedName: input.typedName, context }));
 }
 
-export async function declineAsSigner(env: Env, ctx: SignerContext, input: z.infer<typeof declineSchema>, context: RequestContext) {
+export async function declineAsSigner(env: Env, ctx: SignerContext, input: z.infer<typeof declineSchema>, context: ClientInfo) {
   return command(envelopeStub(env, ctx.state.id).decline({ recipientId: ctx.recipient.id, reason: input.reason, context }));
 }
 
 /** Sends a new identification code to the signer (email or SMS, by the sender's choice). */
-export async function requestCodeAsSigner(env: Env, ctx: SignerContext, context: RequestContext) {
+export async function requestCodeAsSigner(env: Env, ctx: SignerContext, context: ClientInfo) {
   return command(envelopeStub(env, ctx.state.id).requestCode({ recipientId: ctx.recipient.id, context }));
 }
 
 /** Checks a typed code; a wrong, expired or locked code is a DomainError with the reason (and tries left). */
-export async function confirmCodeAsSigner(env: Env, ctx: SignerContext, input: z.infer<typeof codeSchema>, context: RequestContext) {
+export async function confirmCodeAsSigner(env: Env, ctx: SignerContext, input: z.infer<typeof codeSchema>, context: ClientInfo) {
   return command(envelopeStub(env, ctx.state.id).confirmCode({ recipientId: ctx.recipient.id, code: input.code, context }));
 }
 

@@ -48,7 +48,8 @@ import {
   unusedRecoveryCodes,
   type TwoFactorRow,
 } from "../storage/two-factor";
-import { currentPassword, passwordMatches, rotateSession, startSession, type ClientInfo, type SessionUser } from "./accounts";
+import type { ClientInfo } from "../domain/client-info";
+import { currentPassword, passwordMatches, rotateSession, startSession, type SessionUser } from "./accounts";
 import { audit, loginSucceeded } from "./audit";
 
 export type TwoFactorDeps = {

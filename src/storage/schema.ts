@@ -3,13 +3,14 @@
  * sharded by organisation. Keep in step with migrations/*.sql.
  */
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { locales } from "../i18n/locales";
 
 export const users = sqliteTable("users", {
   id: text("id").primaryKey(),
   email: text("email").notNull(),
   name: text("name").notNull(),
   passwordHash: text("password_hash").notNull(),
-  locale: text("locale", { enum: ["en", "nb"] }).notNull(),
+  locale: text("locale", { enum: locales }).notNull(),
   personalOrgId: text("personal_org_id").notNull(),
   createdAt: text("created_at").notNull(),
   /** When the user proved they read mail at `email`; null until then (they may not send envelopes). */

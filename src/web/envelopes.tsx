@@ -2,9 +2,9 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { randomToken } from "../domain/encoding";
-import { DomainError } from "../domain/errors";
+import { DomainError, pdfRefusalMessages } from "../domain/errors";
 import { DAY_MS, expiryDays } from "../domain/limits";
-import { MAX_CANCEL_REASON, type EnvelopeState } from "../domain/envelope";
+import { cancelInputSchema, type EnvelopeState } from "../domain/envelope";
 import { dateIn, emailSchema, envelopeSettingsSchema, recipientInputSchema, sendInputSchema } from "../domain/envelope-input";
 import { formatDateTime, type MessageKey } from "../i18n";
 import {
@@ -80,14 +80,6 @@ function envelopeId(c: Context<AppEnv>): string {
   return parsed.data;
 }
 
-const pdfErrorKeys: Partial<Record<string, FieldErrors["file"]>> = {
-  not_pdf: "pdf.notPdf",
-  invalid_pdf: "pdf.damaged",
-  pdf_encrypted: "pdf.encrypted",
-  pdf_unpacks_too_large: "pdf.unpacksTooLarge",
-  pdf_too_large: "pdf.tooLarge",
-  pdf_too_many_pages: "pdf.tooManyPages",
-};
 
 envelopeRoutes.get("/", async (c) => {
   // Never fails on its query: unknown values fall back to the defaults (see listQuerySchema).
@@ -121,8 +113,8 @@ envelopeRoutes.post("/", async (c) => {
     if (result && !replayed) await auditNewEnvelope(db, user, { documentId: `doc_${result.replace(/^env_/, "")}`, envelopeId: result }, clientInfo(c));
     return c.redirect(result ? `/envelopes/${result}` : "/envelopes", 303);
   } catch (error) {
-    if (error instanceof DomainError && pdfErrorKeys[error.code]) {
-      return again({ file: pdfErrorKeys[error.code] }, error.code === "pdf_too_large" ? 413 : 422);
+    if (error instanceof DomainError && pdfRefusalMessages[error.code]) {
+      return again({ file: pdfRefusalMessages[error.code] }, error.code === "pdf_too_large" ? 413 : 422);
     }
     throw error;
   }
@@ -308,11 +300,9 @@ envelopeRoutes.post("/:id/recipients/:rid/email", async (c) => {
 envelopeRoutes.post("/:id/cancel", async (c) => {
   const { id, state } = await owned(c);
   const values = stringFields(await c.req.parseBody());
-  const reason = (values.reason ?? "").trim();
-  if (reason.length === 0 || reason.length > MAX_CANCEL_REASON) {
-    return renderEnvelope(c, state, { cancel: { values, errors: { reason: "builder.error.cancelReason" } } }, 422);
-  }
-  return act(c, id, () => cancelEnvelope(c.env, database(c.env.DB), c.get("user")!, id, reason, clientInfo(c)), `/envelopes/${id}`);
+  const parsed = cancelInputSchema.safeParse(values);
+  if (!parsed.success) return renderEnvelope(c, state, { cancel: { values, errors: fieldErrors(parsed.error) } }, 422);
+  return act(c, id, () => cancelEnvelope(c.env, database(c.env.DB), c.get("user")!, id, parsed.data.reason, clientInfo(c)), `/envelopes/${id}`);
 });
 
 /** Deleting asks first: a page with one button, so it works without JavaScript. */

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import { isMessageKey } from "../i18n";
 import type { FieldErrors, View } from "../../templates/view";
+import { clientInfoFrom, type ClientInfo } from "../domain/client-info";
 import { DomainError } from "../domain/errors";
 import type { AppEnv } from "./context";
 import type { SessionUser } from "../services/accounts";
@@ -25,12 +26,9 @@ function pathOf(c: Context<AppEnv>): string {
   return path.startsWith("/s/") ? "/" : path;
 }
 
-/** The client's address and browser, as evidence. Cloudflare sets CF-Connecting-IP. */
-export function clientInfo(c: Context<AppEnv>): { ip: string | null; userAgent: string | null } {
-  return {
-    ip: c.req.header("CF-Connecting-IP") ?? null,
-    userAgent: c.req.header("User-Agent")?.slice(0, 300) ?? null,
-  };
+/** The client's address and browser, as evidence. */
+export function clientInfo(c: Context<AppEnv>): ClientInfo {
+  return clientInfoFrom((name) => c.req.header(name));
 }
 
 /** zod issues → the first error per field; messages are translation keys. */

@@ -13,10 +13,11 @@ import type { FieldDef, FieldGroup, FieldIssue, Values } from "../../src/agreeme
 import { formatAmount, formatInteger, formatPercent } from "../../src/agreements/formats";
 import { fieldsOf, type AgreementTemplate } from "../../src/agreements/template";
 import { isMessageKey, type Locale, type MessageKey, type Translate } from "../../src/i18n";
-import { Radios, TextArea, TextField } from "../components/form";
+import { Radios, TextArea, TextField, type SummaryItem } from "../components/form";
 
 /** A message and its parameters, as shown beside a field and in the error summary. */
-export type FieldMessage = { field: string; key: MessageKey; params?: Record<string, string | number> };
+/** A field's message with its parameters, as the error summary lists it. */
+export type FieldMessage = SummaryItem;
 
 type FieldText = {
   /** The label without "(optional)": used inside messages. */
@@ -128,23 +129,6 @@ export function issueMessage(t: Translate, locale: Locale, template: AgreementTe
 
 function formatPercentNumber(locale: Locale, value: number): string {
   return formatPercent(locale, String(value)).replace(/\s?%$/, "");
-}
-
-/** Same markup and behaviour as components/form ErrorSummary, with message parameters. */
-export function AgreementErrorSummary({ t, errors }: { t: Translate; errors: FieldMessage[] }) {
-  if (errors.length === 0) return null;
-  return (
-    <div class="error-summary" tabindex={-1} autofocus aria-labelledby="error-summary-title">
-      <div role="alert">
-        <h2 id="error-summary-title">{t("error.summary")}</h2>
-        <ul>
-          {errors.map((e) => (
-            <li><a href={`#${e.field}`}>{t(e.key, e.params)}</a></li>
-          ))}
-        </ul>
-      </div>
-    </div>
-  );
 }
 
 const NUMERIC = new Set<FieldDef["kind"]>(["postalCode", "orgNumber", "accountNumber", "integer", "year"]);

@@ -13,22 +13,45 @@ export function CsrfField({ view }: { view: View }) {
   return <input type="hidden" name={CSRF_FIELD} value={view.csrf} />;
 }
 
+/** One line of the error summary: the field it links to and its message. */
+export type SummaryItem = { field: string; key: MessageKey; params?: Record<string, string | number> | undefined };
+
+type ErrorSummaryProps = {
+  t: Translate;
+  /** Field errors, listed in `order` (the fields' order on the page). */
+  errors?: FieldErrors;
+  order?: readonly string[];
+  /** Messages that carry parameters, listed after those. */
+  items?: readonly SummaryItem[];
+  /** A problem no field can fix, said in a paragraph instead of links. */
+  children?: Child;
+  heading?: MessageKey;
+  headingId?: string;
+  /** False when another summary on the page takes the focus. */
+  autofocus?: boolean;
+};
+
 /**
- * Listed at the top of <main> and focused on load (autofocus), so keyboard and screen
- * reader users land on it; each link moves focus to its field.
+ * The one error summary, after GOV.UK: listed at the top of <main> and focused on load
+ * (autofocus), so keyboard and screen reader users land on it; `role="alert"` on the inner
+ * container announces it; each link moves focus to its field. Nothing when there is nothing to say.
  */
-export function ErrorSummary({ t, errors, order }: { t: Translate; errors: FieldErrors; order: string[] }) {
-  const items = order.filter((name) => errors[name]);
-  if (items.length === 0) return null;
+export function ErrorSummary(props: ErrorSummaryProps) {
+  const { t, errors = {}, order = [], items = [], children, heading = "error.summary", headingId = "error-summary-title", autofocus = true } = props;
+  const listed: SummaryItem[] = [...order.flatMap((field) => (errors[field] ? [{ field, key: errors[field] }] : [])), ...items];
+  if (listed.length === 0 && children === undefined) return null;
   return (
-    <div class="error-summary" tabindex={-1} autofocus aria-labelledby="error-summary-title">
+    <div class="error-summary" tabindex={-1} autofocus={autofocus ? true : undefined} aria-labelledby={headingId}>
       <div role="alert">
-        <h2 id="error-summary-title">{t("error.summary")}</h2>
-        <ul>
-          {items.map((name) => (
-            <li><a href={`#${name}`}>{t(errors[name] as MessageKey)}</a></li>
-          ))}
-        </ul>
+        <h2 id={headingId}>{t(heading)}</h2>
+        {children}
+        {listed.length > 0 ? (
+          <ul>
+            {listed.map((item) => (
+              <li><a href={`#${item.field}`}>{t(item.key, item.params)}</a></li>
+            ))}
+          </ul>
+        ) : null}
       </div>
     </div>
   );

@@ -3,8 +3,8 @@ import type { Values } from "../../src/agreements/fields";
 import { fieldsOf, type AgreementTemplate } from "../../src/agreements/template";
 import type { MessageKey } from "../../src/i18n";
 import { AgreementArticle } from "../agreements/agreement";
-import { AgreementErrorSummary, AgreementFields, type FieldMessage, fieldText } from "../agreements/form";
-import { CsrfField, Radios, TextArea, TextField } from "../components/form";
+import { AgreementFields, type FieldMessage, fieldText } from "../agreements/form";
+import { CsrfField, ErrorSummary, Radios, TextArea, TextField } from "../components/form";
 import { Layout } from "../layout";
 import type { View } from "../view";
 
@@ -72,7 +72,7 @@ export function AgreementFormPage({ view, template, values, errors = [], documen
   const messageError = envelopeError("message");
   return (
     <Layout view={view} title={name} hasErrors={errors.length > 0} htmx>
-      <AgreementErrorSummary t={t} errors={errors} />
+      <ErrorSummary t={t} items={errors} />
       <p><a href="/agreements">{t("agreement.back")}</a></p>
       <span class="caption">{t("agreement.caption")}</span>
       <h1>{name}</h1>

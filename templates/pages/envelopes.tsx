@@ -193,12 +193,9 @@ export function EnvelopePage(props: EnvelopePageProps) {
     <Layout view={view} title={state.title} hasErrors={Object.keys(errors).length > 0 || Boolean(props.refusal)} htmx>
       <ErrorSummary t={t} errors={errors} order={errorOrder} />
       {props.refusal ? (
-        <div class="error-summary" tabindex={-1} autofocus={Object.keys(errors).length === 0 ? true : undefined} aria-labelledby="refusal-title">
-          <div role="alert">
-            <h2 id="refusal-title">{t("builder.refused.heading")}</h2>
-            <p>{props.refusal}</p>
-          </div>
-        </div>
+        <ErrorSummary t={t} heading="builder.refused.heading" headingId="refusal-title" autofocus={Object.keys(errors).length === 0}>
+          <p>{props.refusal}</p>
+        </ErrorSummary>
       ) : null}
       <p><a href="/envelopes">{t("envelope.back")}</a></p>
       {props.notice ? <div class="notice" role="status"><p>{props.notice}</p></div> : null}

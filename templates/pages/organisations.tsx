@@ -205,12 +205,9 @@ export function InvitationPage({ view, state, orgName = "", role = "user", email
   return (
     <Layout view={view} title={t("organisations.invitation.title", { org: orgName })} hasErrors={Boolean(error)}>
       {error ? (
-        <div class="error-summary" tabindex={-1} autofocus aria-labelledby="error-summary-title">
-          <div role="alert">
-            <h2 id="error-summary-title">{t("error.summary")}</h2>
-            <p>{t("organisations.invitation.otherAddress", params)}</p>
-          </div>
-        </div>
+        <ErrorSummary t={t}>
+          <p>{t("organisations.invitation.otherAddress", params)}</p>
+        </ErrorSummary>
       ) : null}
       <h1>{t("organisations.invitation.title", { org: orgName })}</h1>
       <p>{t("organisations.invitation.body", params)}</p>

@@ -1,5 +1,5 @@
 import { raw } from "hono/html";
-import { formatBytes, formatCount, type MessageKey, type Translate } from "../../src/i18n";
+import { formatBytes, formatCount, type MessageKey } from "../../src/i18n";
 import type { EnvelopeState, Recipient } from "../../src/domain/envelope";
 import { Button, Checkbox, CsrfField, ErrorSummary, TextArea, TextField } from "../components/form";
 import { Layout } from "../layout";
@@ -48,7 +48,7 @@ export function SigningPage({ view, state, recipient, values = {}, errors = {}, 
   const mustIdentify = identify !== undefined && identify.kind !== "done";
   return (
     <Layout view={view} title={t("sign.title", { title: state.title })} hasErrors={Object.keys(all).length > 0 || identifyError !== undefined}>
-      {identifyError ? <IdentifyErrorSummary t={t} error={identifyError} /> : <ErrorSummary t={t} errors={all} order={["typedName", "consent", "reason"]} />}
+      {identifyError ? <ErrorSummary t={t} items={[identifyError]} /> : <ErrorSummary t={t} errors={all} order={["typedName", "consent", "reason"]} />}
       <h1>{state.title}</h1>
       <p class="lead">{t("sign.from", { sender: state.sender.name })}</p>
       {state.message ? (
@@ -127,20 +127,6 @@ export function SignerMessagePage({
       {downloadHref ? <p><a class="button button--primary" href={downloadHref} download>{t("sign.done.download")}</a></p> : null}
       {retention ? <Retention view={view} until={retention.until} timeZone={retention.timeZone} /> : null}
     </Layout>
-  );
-}
-
-/** The GOV.UK error summary for one identification error (its message may carry numbers). */
-function IdentifyErrorSummary({ t, error }: { t: Translate; error: IdentifyError }) {
-  return (
-    <div class="error-summary" tabindex={-1} autofocus aria-labelledby="error-summary-title">
-      <div role="alert">
-        <h2 id="error-summary-title">{t("error.summary")}</h2>
-        <ul>
-          <li><a href={`#${error.field}`}>{t(error.key, error.params)}</a></li>
-        </ul>
-      </div>
-    </div>
   );
 }
 

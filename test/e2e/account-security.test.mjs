@@ -61,11 +61,12 @@ function hotp(key, counter) {
 assert.equal(hotp(Buffer.from("12345678901234567890"), 1), "287082");
 
 /**
- * The code the app shows now, like a person reading it off the phone. A step is
- * accepted once only, so it must come after `after`; and with fewer than `marginMs`
- * left in the step, the code could expire on its way. In either case this waits for
- * the app's next code, as the product's own message tells people to do. (The wait is
- * for the clock, not a guess: it ends exactly when the next step begins.)
+ * A code the server accepts now and still in `marginMs`, for a step after `after` (a step
+ * is accepted once only). The server accepts the steps next to its own (TOTP_WINDOW = 1,
+ * for phones whose clock is a little off), so when the current step is used or about to
+ * end, this is the next step's code, as an app running up to 30 s fast would show; no
+ * waiting for the clock. Only when the next step is used as well does it wait for the
+ * step to change (it ends exactly when the next step begins).
  */
 async function appCode(secret, { after = -1, marginMs = 5_000 } = {}) {
   const key = base32Decode(secret);
@@ -73,7 +74,8 @@ async function appCode(secret, { after = -1, marginMs = 5_000 } = {}) {
     const now = Date.now();
     const step = Math.floor(now / STEP_MS);
     const left = (step + 1) * STEP_MS - now;
-    if (step > after && left >= marginMs) return { code: hotp(key, step), step };
+    const next = Math.max(after + 1, left >= marginMs ? step : step + 1);
+    if (next <= step + 1) return { code: hotp(key, next), step: next };
     await new Promise((r) => setTimeout(r, left + 50));
   }
 }

@@ -15,6 +15,7 @@ import { Client } from "../support/client";
 import { addSigner, decode, freshIp, invitationLink, mainOf, newSender, newSigner, openLink, sendEnvelope, titleOf } from "../support/flows";
 import { extractText } from "../fixtures/pdf/pdfs";
 import { samples } from "../unit/agreements/samples";
+import { eventually } from "../support/eventually";
 
 const HOSTILE = `Kari <script>alert("pwned")</script> & Co`;
 
@@ -233,16 +234,14 @@ describe("agreements written in Pactly", () => {
     expect(signature.data).toMatchObject({ documentSha256: state.document.sha256, documentHtmlSha256: state.document.agreement!.htmlSha256 });
 
     // Completed like any envelope: the signed PDF keeps the agreement's bytes and adds the certificate.
-    const until = Date.now() + 20_000;
-    let signedPdf: Response | null = null;
-    while (Date.now() < until) {
-      const res = await client.get(`${path}/signed.pdf`);
-      if (res.status === 200) {
-        signedPdf = res;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const signedPdf: Response | null = await eventually(
+      async () => {
+        const res = await client.get(`${path}/signed.pdf`);
+        if (res.status === 200) return res;
+        await res.body?.cancel();
+      },
+      { what: "the signed PDF", within: 20_000 },
+    );
     expect(signedPdf).not.toBeNull();
     const signedBytes = new Uint8Array(await signedPdf!.arrayBuffer());
     expect(await sha256Hex(signedBytes.subarray(0, state.document.size))).toBe(state.document.sha256);

@@ -16,6 +16,7 @@ import { freshIp, invitationLink, newSigner, openLink, outboxMessages, waitForMe
 import { makePdf } from "../support/pdf";
 import { uploadLimits } from "../../src/domain/limits";
 import { createDraft, expectProblem, senderWithKey, uploadPdf } from "./api-helpers";
+import { eventually } from "../support/eventually";
 
 /** Moves every invitation of this envelope two hours into the past, as if time had passed. */
 async function ageInvitations(id: string) {
@@ -198,13 +199,13 @@ describe("the envelope lifecycle through the API", () => {
     await ageInvitations(draft.id);
     const reminded = await api.call(`/api/v1/envelopes/${draft.id}/remind`, { method: "POST" });
     expect(reminded.status, await reminded.clone().text()).toBe(200);
-    const until = Date.now() + 15_000;
-    let links: string[] = [];
-    while (Date.now() < until) {
-      links = (await outboxMessages(client)).filter((m) => m.to === a.email && m.link).map((m) => m.link!);
-      if (links.length >= 2) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const links = await eventually(
+      async () => {
+        const found = (await outboxMessages(client)).filter((m) => m.to === a.email && m.link).map((m) => m.link!);
+        return found.length >= 2 && found;
+      },
+      { what: `the reminder to ${a.email}` },
+    );
     expect(links.length).toBe(2);
     expect(links.some((l) => !l.endsWith(first))).toBe(true);
   });
@@ -220,12 +221,13 @@ describe("the envelope lifecycle through the API", () => {
     const { signPath, csrf } = await openLink(signer, await invitationLink(client, a.email));
     expect((await signer.post(`${signPath}/sign`, { typedName: a.name, consent: "yes" }, csrf)).status).toBe(303);
 
-    let envelope = envelopeSchema.parse(await (await api.call(`/api/v1/envelopes/${draft.id}`)).json());
-    const until = Date.now() + 20_000;
-    while (!envelope.signedDocument && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 250));
-      envelope = envelopeSchema.parse(await (await api.call(`/api/v1/envelopes/${draft.id}`)).json());
-    }
+    let envelope = await eventually(
+      async () => {
+        const found = envelopeSchema.parse(await (await api.call(`/api/v1/envelopes/${draft.id}`)).json());
+        return found.signedDocument && found;
+      },
+      { what: "the signed document", within: 20_000 },
+    );
     expect(envelope.status).toBe("completed");
     expect(envelope.recipients[0]).toMatchObject({ email: a.email, status: "signed" });
     expect(envelope.signedDocument).not.toBeNull();

@@ -6,7 +6,7 @@
  * appends; and another tenant who sees none of it.
  */
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { NO_ORG, type AuditEntry } from "../../src/domain/audit";
 import { base32Decode, totp } from "../../src/domain/totp";
 import { audit, verifyAuditChain } from "../../src/services/audit";
@@ -28,12 +28,22 @@ async function logIn(client: Client, email: string, password = PASSWORD): Promis
   return client.post("/login", { email, password }, csrf);
 }
 
-/** A code from the user's app, waiting out the last seconds of a step so the server sees the same one. */
+/**
+ * A code from the user's "app": `offset` steps from now. The clock (the Worker's too: it runs in this
+ * isolate) then stands still, so the server sees the same step; in the last seconds of a step it is
+ * first moved to the next one, as if those seconds had been waited out.
+ */
 async function appCode(secret: Uint8Array, offset = 0): Promise<string> {
-  const intoStep = Date.now() % 30_000;
-  if (intoStep > 27_000) await new Promise((r) => setTimeout(r, 30_000 - intoStep + 200));
+  const now = Date.now();
+  const intoStep = now % 30_000;
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(intoStep > 27_000 ? now - intoStep + 30_000 + 200 : now);
   return totp(secret, Date.now() + offset * 30_000);
 }
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 async function enableTwoFactor(client: Client): Promise<{ secret: Uint8Array; recoveryCodes: string[] }> {
   const { csrf } = await client.page("/account");

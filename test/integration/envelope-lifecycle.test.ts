@@ -26,6 +26,7 @@ import {
   titleOf,
   type Signer,
 } from "../support/flows";
+import { eventually } from "../support/eventually";
 
 async function post(client: Client, pagePath: string, action: string, fields: Record<string, string> = {}) {
   const { csrf } = await client.page(pagePath);
@@ -51,13 +52,16 @@ async function messagesTo(client: Client, to: string) {
   return (await outboxMessages(client)).filter((m) => m.to === to);
 }
 
-async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (ok(value) || Date.now() > until) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** The value `fn` gives once `ok` holds for it, polled with a deadline (see support/eventually). */
+async function until<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const found = await eventually(
+    async () => {
+      const value = await fn();
+      return ok(value) ? { value } : undefined;
+    },
+    { what: `${fn} to satisfy ${ok}`, within: timeoutMs },
+  );
+  return found.value;
 }
 
 function recipientIdOf(state: EnvelopeState, email: string): string {
@@ -161,7 +165,7 @@ describe("after sending", () => {
     const res = await post(sender.client, path, `${path}/remind`);
     expect(res.status).toBe(303);
     expect((await sender.client.page(res.headers.get("Location")!)).html).toContain("Reminders sent.");
-    const reminders = await eventually(() => messagesTo(sender.client, s2!.email), (m) => m.some((x) => x.subject.startsWith("Reminder:")));
+    const reminders = await until(() => messagesTo(sender.client, s2!.email), (m) => m.some((x) => x.subject.startsWith("Reminder:")));
     const reminder = reminders.find((m) => m.subject.startsWith("Reminder:"))!;
     expect(reminder.link).not.toBe(`http://localhost:8787${links[1]!.link}`);
     expect((await messagesTo(sender.client, s1!.email)).some((m) => m.subject.startsWith("Reminder:"))).toBe(false);
@@ -187,11 +191,11 @@ describe("after sending", () => {
     const notDue = await post(sender.client, path, `${path}/recipients/${r2}/resend`);
     expect(notDue.status).toBe(409);
     expect(mainOf(await notDue.text())).toMatch(/not this signer’s turn/);
-    await eventually(() => messagesTo(sender.client, s1!.email), (m) => m.length === 1);
+    await until(() => messagesTo(sender.client, s1!.email), (m) => m.length === 1);
     const before = (await messagesTo(sender.client, s1!.email)).length;
     expect(before).toBe(1);
     expect((await post(sender.client, path, `${path}/recipients/${r1}/resend`)).status).toBe(303);
-    await eventually(() => messagesTo(sender.client, s1!.email), (m) => m.length === before + 1);
+    await until(() => messagesTo(sender.client, s1!.email), (m) => m.length === before + 1);
     expect((await messagesTo(sender.client, s1!.email)).length).toBe(before + 1);
     expect((await messagesTo(sender.client, s2!.email)).length).toBe(0);
     expect(await timeline(sender.client, path)).toContain(`Invitation sent again — ${s1!.name}`);
@@ -219,7 +223,7 @@ describe("after sending", () => {
     expect((await new Client(freshIp()).get(links[0]!.link)).status).toBe(404);
     const stale = await env.DB.prepare("SELECT count(*) AS n FROM signing_links WHERE token_hash = ?").bind(oldHash).first<{ n: number }>();
     expect(stale!.n).toBe(0);
-    const invite = await eventually(() => messagesTo(sender.client, right.email), (m) => m.length > 0);
+    const invite = await until(() => messagesTo(sender.client, right.email), (m) => m.length > 0);
     expect(invite[0]!.subject).toContain("asks you to sign");
     const row = await env.DB.prepare("SELECT email FROM recipients WHERE id = ?").bind(rid).first();
     expect(row).toEqual({ email: right.email });
@@ -275,14 +279,14 @@ describe("after sending", () => {
     const { path, id } = await createEnvelope(client, { signers: [s] });
     await post(client, path, `${path}/recipients`, { name: copy.name, email: copy.email, role: "cc", locale: "en" });
     await sendEnvelope(client, path);
-    const invite = await eventually(() => messagesTo(client, s.email), (m) => m.length > 0);
+    const invite = await until(() => messagesTo(client, s.email), (m) => m.length > 0);
     expect(await messagesTo(client, copy.email)).toEqual([]);
     const signer = new Client(freshIp());
     const { signPath, csrf } = await openLink(signer, new URL(invite[0]!.link!).pathname);
     expect((await signer.post(`${signPath}/sign`, { typedName: s.name, consent: "yes" }, csrf)).status).toBe(303);
     // Only one signer: completion is decided by that signature (the copy does not count).
     expect((await stateOf(id))!.finalisation).not.toBe("none");
-    const done = await eventually(() => messagesTo(client, copy.email), (m) => m.length > 0, 30_000);
+    const done = await until(() => messagesTo(client, copy.email), (m) => m.length > 0, 30_000);
     expect(done.length).toBe(1);
     const reader = new Client(freshIp());
     const opened = await reader.get(new URL(done[0]!.link!).pathname);
@@ -306,7 +310,7 @@ describe("after sending", () => {
     });
     expect((await envelopeStub(env, id).expireIfDue()).ok).toBe(true);
     expect(await envelopeStatus(sender.client, path)).toBe("Expired");
-    const row = await eventually(() => env.DB.prepare("SELECT status FROM envelopes WHERE id = ?").bind(id).first<{ status: string }>(), (r) => r?.status === "expired");
+    const row = await until(() => env.DB.prepare("SELECT status FROM envelopes WHERE id = ?").bind(id).first<{ status: string }>(), (r) => r?.status === "expired");
     expect(row!.status).toBe("expired");
     expect((await post(sender.client, path, `${path}/remind`)).status).toBe(409);
   });

@@ -1,6 +1,6 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Actor, EnvelopeState } from "../../src/domain/envelope";
 import { verifyChain } from "../../src/domain/event-chain";
 import type { QueueMessage } from "../../src/domain/messages";
@@ -46,6 +46,17 @@ async function sentEnvelope(signers: number, opts: { expiresInMs?: number; order
   return { id, stub };
 }
 
+
+/** Moves the clock (the object's too: it runs in this isolate) forward instead of waiting; it then stands still. */
+function passMs(ms: number): void {
+  const now = Date.now();
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(now + ms);
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 describe("the Envelope Durable Object", () => {
   it("applies 50 concurrent signatures, duplicates and a cancel to one consistent outcome", async () => {
     const { stub } = await sentEnvelope(50);
@@ -87,7 +98,7 @@ describe("the Envelope Durable Object", () => {
   it("expires at its deadline through the alarm, and nobody can sign after", async () => {
     const { stub } = await sentEnvelope(1, { expiresInMs: 300 });
     expect((await stub.getState())!.status).toBe("sent");
-    await new Promise((r) => setTimeout(r, 400));
+    passMs(400);
     await runDurableObjectAlarm(stub); // runs it now unless it already fired on time
     const state = (await stub.getState())!;
     expect(state.status).toBe("expired");
@@ -97,7 +108,7 @@ describe("the Envelope Durable Object", () => {
   it("the daily cron expires envelopes whose alarm did not fire", async () => {
     const { id, stub } = await sentEnvelope(1, { expiresInMs: 300 });
     await runInDurableObject(stub, (_instance, state) => state.storage.deleteAlarm()); // as if the alarm were lost
-    await new Promise((r) => setTimeout(r, 400));
+    passMs(400);
     expect((await stub.getState())!.status).toBe("sent");
     const result = await handleScheduled(createScheduledController({ scheduledTime: Date.now() }), env);
     expect(result.expired).toBeGreaterThanOrEqual(1);

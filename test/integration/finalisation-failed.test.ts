@@ -21,6 +21,7 @@ import { objectKey } from "../../src/storage/documents";
 import { requestFinalisationRetry } from "../../src/storage/finalisation-retries";
 import { createEnvelope, decode, mainOf, newSender, newSigner, sendEnvelope } from "../support/flows";
 import { apiClient, createKeyOnPage } from "./api-helpers";
+import { eventually } from "../support/eventually";
 
 const QUEUE = "pactly-notifications-dev";
 const DLQ = "pactly-notifications-dlq-dev";
@@ -93,12 +94,10 @@ async function mailTo(to: string, subject: string): Promise<Mail[]> {
 
 /** Polls until the queue consumer (which runs on its own) has delivered a message; no fixed wait. */
 async function firstMail(to: string, subject: string): Promise<Mail[]> {
-  for (let i = 0; i < 300; i++) {
+  return eventually(async () => {
     const found = await mailTo(to, subject);
-    if (found.length > 0) return found;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no message to ${to}: ${subject}`);
+    return found.length > 0 && found;
+  }, { what: `a message to ${to}: ${subject}` });
 }
 
 async function eventTypes(envelopeId: string): Promise<string[]> {

@@ -22,6 +22,7 @@ import {
   titleOf,
   type Signer,
 } from "../support/flows";
+import { eventually } from "../support/eventually";
 
 type Method = "email_link" | "email_otp" | "sms_otp" | "eid";
 type Person = Signer & { method: Method; phone?: string };
@@ -60,19 +61,19 @@ async function act(client: Client, signPath: string, action: string, fields: Rec
 
 /** The codes delivered to `to` (email address or phone number), oldest first. */
 async function codesSentTo(client: Client, to: string, expected: number): Promise<string[]> {
-  const until = Date.now() + 15_000;
-  for (;;) {
-    const codes = (await outboxMessages(client))
-      .filter((m) => m.to === to && /\b\d{6}\b/.test(m.text) && /code/i.test(m.text))
-      .map((m) => /\b(\d{6})\b/.exec(m.text)![1]!)
-      .reverse();
-    if (codes.length >= expected || Date.now() > until) {
-      expect(codes.length).toBe(expected);
-      // The outbox lists newest first; reversed above so the last is the newest.
-      return codes;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const codes = await eventually(
+    async () => {
+      const found = (await outboxMessages(client))
+        .filter((m) => m.to === to && /\b\d{6}\b/.test(m.text) && /code/i.test(m.text))
+        .map((m) => /\b(\d{6})\b/.exec(m.text)![1]!)
+        .reverse();
+      return found.length >= expected && found;
+    },
+    { what: `${expected} codes sent to ${to}` },
+  );
+  expect(codes.length).toBe(expected);
+  // The outbox lists newest first; reversed above so the last is the newest.
+  return codes;
 }
 
 /** Changes this envelope's code ledger inside its Durable Object, as if time had passed. */

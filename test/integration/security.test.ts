@@ -27,6 +27,7 @@ import {
   timeline,
   titleOf,
 } from "../support/flows";
+import { eventually } from "../support/eventually";
 
 // ---------------------------------------------------------------------------
 // helpers
@@ -140,12 +141,7 @@ async function expectAllRefused(client: Client, path: string, fields: Record<str
 }
 
 async function waitUntilCompleted(sender: Client, path: string) {
-  const until = Date.now() + 20_000;
-  while (Date.now() < until) {
-    if ((await envelopeStatus(sender, path)) === "Completed") return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${path} did not complete`);
+  await eventually(async () => (await envelopeStatus(sender, path)) === "Completed", { what: `${path} to complete`, within: 20_000 });
 }
 
 // ---------------------------------------------------------------------------

@@ -4,19 +4,19 @@ import { PDFDocument } from "pdf-lib";
 import { Client, signUp, uniqueEmail } from "../support/client";
 import { verifyEmail } from "../support/flows";
 import { makePdf } from "../support/pdf";
+import { eventually } from "../support/eventually";
 
 type OutboxMessage = { to: string; subject: string; text: string; link: string | null };
 
 async function outboxFor(client: Client, to: string, subjectPart: string, timeoutMs = 15_000): Promise<OutboxMessage> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const res = await client.get("/dev/outbox.json");
-    const { messages } = (await res.json()) as { messages: OutboxMessage[] };
-    const found = messages.find((m) => m.to === to && m.subject.includes(subjectPart));
-    if (found) return found;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`no message to ${to} about ${subjectPart}`);
+  return eventually(
+    async () => {
+      const res = await client.get("/dev/outbox.json");
+      const { messages } = (await res.json()) as { messages: OutboxMessage[] };
+      return messages.find((m) => m.to === to && m.subject.includes(subjectPart));
+    },
+    { what: `a message to ${to} about ${subjectPart}`, within: timeoutMs },
+  );
 }
 
 async function createEnvelope(sender: Client, signers: { name: string; email: string }[], title = "Loan between friends") {
@@ -74,16 +74,7 @@ describe("the first signing loop", () => {
     const pathB = await signAs(signerB, inviteB.link!, b.name);
 
     // The queue consumer finalises; the sender's page then offers the signed PDF.
-    const until = Date.now() + 20_000;
-    let status = "";
-    while (Date.now() < until) {
-      const detail = await sender.page(path);
-      if (detail.html.includes("signed.pdf")) {
-        status = "completed";
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const status = await eventually(async () => (await sender.page(path)).html.includes("signed.pdf") && "completed", { what: "the signed PDF on the sender's page", within: 20_000 });
     expect(status).toBe("completed");
     const download = await sender.get(`${path}/signed.pdf`);
     expect(download.status).toBe(200);

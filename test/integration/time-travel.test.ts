@@ -13,6 +13,7 @@ import { formatDateTime } from "../../src/i18n";
 import { handleScheduled } from "../../src/jobs/scheduled";
 import { command, envelopeStub } from "../../src/services/envelope-stub";
 import { Client } from "../support/client";
+import { eventually, queueSettled } from "../support/eventually";
 import { expectMailCount, faked, mailTo, post, type Mail } from "../support/time-travel";
 import { createEnvelope, freshIp, newSender, newSigner, sendEnvelope } from "../support/flows";
 
@@ -120,9 +121,9 @@ describe("an envelope through time", () => {
     const senderMail = async () => (await mailTo([sender.email])).filter((m) => m.subject.includes(title));
     expect((await cron(deletesAt - 8 * DAY_MS)).deletionWarnings).toBe(0);
     expect((await cron(deletesAt - 7 * DAY_MS)).deletionWarnings).toBe(1);
-    for (let i = 0; i < 30 && (await senderMail()).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    await eventually(async () => (await senderMail()).length > 0, { what: "the deletion warning to the sender" });
     expect((await cron(deletesAt - 6 * DAY_MS)).deletionWarnings).toBe(0);
-    await new Promise((r) => setTimeout(r, 400));
+    await queueSettled();
     const warnings = await senderMail();
     expect(warnings.map((m) => m.subject)).toEqual([faked(`“${title}” will be deleted on 13 March 2027`)]);
     expect(warnings[0]!.text).toContain("in 7 days");

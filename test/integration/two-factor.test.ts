@@ -6,7 +6,7 @@
  * at rest.
  */
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { base32Decode, totp } from "../../src/domain/totp";
 import { hashToken } from "../../src/domain/encoding";
 import { checkSecondFactor, rewrapTwoFactorKeys } from "../../src/services/two-factor";
@@ -18,12 +18,22 @@ import { PASSWORD, decode, freshIp, newSender } from "../support/flows";
 const SESSION = "__Host-pactly-session";
 const LOGIN_STEP = "__Host-pactly-login-step";
 
-/** A code from the user's "app": `offset` steps from now. Waits out the last seconds of a step so the server sees the same step. */
+/**
+ * A code from the user's "app": `offset` steps from now. The clock (the Worker's too: it runs in this
+ * isolate) then stands still, so the server sees the same step; in the last seconds of a step it is
+ * first moved to the next one, as if those seconds had been waited out.
+ */
 async function appCode(secret: Uint8Array, offset = 0): Promise<string> {
-  const intoStep = Date.now() % 30_000;
-  if (intoStep > 27_000) await new Promise((r) => setTimeout(r, 30_000 - intoStep + 200));
+  const now = Date.now();
+  const intoStep = now % 30_000;
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(intoStep > 27_000 ? now - intoStep + 30_000 + 200 : now);
   return totp(secret, Date.now() + offset * 30_000);
 }
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 /** Six digits that are none of the codes the server would accept now. */
 function wrongCode(secret: Uint8Array): string {

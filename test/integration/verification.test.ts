@@ -5,6 +5,7 @@ import { Client } from "../support/client";
 import { freshIp, openLink, sentEnvelope } from "../support/flows";
 import { makePdf } from "../support/pdf";
 import { generateSealedWithOtherKey } from "../support/other-seal";
+import { eventually } from "../support/eventually";
 
 /** A completed envelope's signed PDF, downloaded by its sender. */
 async function signedPdf(): Promise<{ bytes: Uint8Array; sender: Client; path: string }> {
@@ -13,13 +14,15 @@ async function signedPdf(): Promise<{ bytes: Uint8Array; sender: Client; path: s
   const opened = await openLink(signer.client, signer.link);
   const res = await signer.client.post(`${opened.signPath}/sign`, { typedName: "Dmitrij Петров", consent: "yes" }, opened.csrf);
   expect(res.status).toBe(303);
-  for (let i = 0; i < 80; i++) {
-    const download = await sender.client.get(`${path}/signed.pdf`);
-    if (download.status === 200) return { bytes: new Uint8Array(await download.arrayBuffer()), sender: sender.client, path };
-    await download.body?.cancel();
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error("the envelope did not complete");
+  const download = await eventually(
+    async () => {
+      const res = await sender.client.get(`${path}/signed.pdf`);
+      if (res.status === 200) return res;
+      await res.body?.cancel();
+    },
+    { what: "the envelope to complete", within: 20_000 },
+  );
+  return { bytes: new Uint8Array(await download.arrayBuffer()), sender: sender.client, path };
 }
 
 async function verifyPage(client: Client, bytes: Uint8Array): Promise<{ status: number; html: string }> {

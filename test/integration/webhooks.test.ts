@@ -19,6 +19,7 @@ import { loadKeyring } from "../../src/storage/document-crypto";
 import { DOH_URL } from "../../src/services/webhooks/url-guard";
 import { Client, csrfOf, ORIGIN } from "../support/client";
 import { addSigner, cancelEnvelope, createEnvelope, decode, freshIp, invitationLink, mainOf, newSender, newSigner, openLink, sendEnvelope } from "../support/flows";
+import { eventually } from "../support/eventually";
 
 const QUEUE = "pactly-notifications-dev";
 const DLQ = "pactly-notifications-dlq-dev";
@@ -255,9 +256,8 @@ describe("deliveries", () => {
       `${declined.id} envelope.sent`, `${declined.id} envelope.viewed`, `${declined.id} envelope.declined`,
       `${cancelled.id} envelope.sent`, `${cancelled.id} envelope.cancelled`,
     ].sort();
-    const until = Date.now() + 45_000;
     const seen = () => [...new Set(net.received.map((r) => r.headers["webhook-id"]))].length;
-    while (Date.now() < until && seen() < expected.length) await new Promise((r) => setTimeout(r, 250));
+    await eventually(() => seen() >= expected.length, { what: `${expected.length} webhook deliveries`, within: 45_000 });
 
     const payloads = net.received.map((r) => {
       expect(r.url).toBe(RECEIVER);

@@ -6,6 +6,7 @@
 import { expect } from "vitest";
 import { Client, ORIGIN, signUp, uniqueEmail } from "./client";
 import { makePdf } from "./pdf";
+import { eventually } from "./eventually";
 
 /**
  * A client address no other test uses, so the rate limits (10 per minute per address)
@@ -107,13 +108,10 @@ export async function outboxMessages(client: Client): Promise<OutboxMessage[]> {
 
 /** Waits for the development outbox to hold a message to `to` whose subject contains `subjectPart`. */
 export async function waitForMessage(client: Client, to: string, subjectPart: string, timeoutMs = 15_000): Promise<OutboxMessage> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const found = (await outboxMessages(client)).find((m) => m.to === to && m.subject.includes(subjectPart));
-    if (found) return found;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`no message to ${to} about ${subjectPart}`);
+  return eventually(async () => (await outboxMessages(client)).find((m) => m.to === to && m.subject.includes(subjectPart)), {
+    what: `a message to ${to} about ${subjectPart}`,
+    within: timeoutMs,
+  });
 }
 
 /** The path (/s/<token>) of the signing link in this signer's invitation. */

@@ -5,6 +5,7 @@
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { Client } from "./client";
+import { eventually, queueSettled } from "./eventually";
 
 const isLeapYear = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 
@@ -38,10 +39,13 @@ export async function mailTo(addresses: string[]): Promise<Mail[]> {
   return rows.results;
 }
 
-/** Waits (on real timers: the faked clock stands still) until exactly `count` messages are there, and no more arrive. */
+/**
+ * Waits (on real timers: the faked clock stands still) until `count` messages are there, then until the
+ * queue has handled everything sent so far, and expects exactly `count`: no more arrive.
+ */
 export async function expectMailCount(addresses: string[], count: number): Promise<Mail[]> {
-  for (let i = 0; i < 150 && (await mailTo(addresses)).length < count; i++) await new Promise((r) => setTimeout(r, 100));
-  await new Promise((r) => setTimeout(r, 400));
+  await eventually(async () => (await mailTo(addresses)).length >= count, { what: `${count} messages to ${addresses.join(", ")}` });
+  await queueSettled();
   const mail = await mailTo(addresses);
   expect(mail.map((m) => `${m.to}: ${m.subject}`)).toHaveLength(count);
   return mail;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { translator } from "../../src/i18n";
+import { translator, type Locale } from "../../src/i18n";
 import { DeliveriesPanel, type DeliveryPanel } from "../../templates/components/deliveries";
 import type { View } from "../../templates/view";
 
-function view(locale: "en" | "nb"): View {
+function view(locale: Locale): View {
   return { t: translator(locale), locale, nonce: "n", csrf: "c", user: null, path: "/envelopes/env_1" };
 }
 
@@ -20,7 +20,7 @@ const panel: DeliveryPanel = {
   openFailures: ["m1"],
 };
 
-const render = (locale: "en" | "nb", p = panel) => String(DeliveriesPanel({ view: view(locale), panel: p, timeZone: "Europe/Oslo" }));
+const render = (locale: Locale, p = panel) => String(DeliveriesPanel({ view: view(locale), panel: p, timeZone: "Europe/Oslo" }));
 
 describe("the messages-sent panel", () => {
   it("lists each recipient's messages together, in signing order, with channel, address, local time and result", () => {

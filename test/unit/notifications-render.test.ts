@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { QueueMessage } from "../../src/domain/messages";
+import { locales } from "../../src/i18n";
 import { isGsm7, renderMessage, SMS_MAX_LENGTH, toGsm7, type DeliverableMessage, type RenderedEmail, type RenderedSms } from "../../templates/emails/render";
 
 const ctx = { baseUrl: "https://sign.example.com", retentionDays: "90" };
@@ -127,7 +128,7 @@ describe("SMS rendering", () => {
   it("stays one GSM-7 segment whatever the title holds", () => {
     const titles = ["“Leie” – Łódź ★ {x} [y] €100 … 😀 Ωmega", "A".repeat(400), "Ærlig øl-avtale på Åsen", "Überweisung für José"];
     for (const title of titles) {
-      for (const locale of ["en", "nb"] as const) {
+      for (const locale of locales) {
         const text = sms(code({ title, locale })).text;
         expect(text.length).toBeLessThanOrEqual(SMS_MAX_LENGTH);
         expect(isGsm7(text), text).toBe(true);

@@ -1,13 +1,13 @@
 import type { Inline } from "../document";
-import type { AgreementLocale } from "../formats";
+import type { Locale } from "../../i18n/locales";
 import { agreementEn, type AgreementTextKey } from "./en";
 import { agreementNb } from "./nb";
 
 export type { AgreementTextKey };
 
-const tables: Record<AgreementLocale, Record<AgreementTextKey, string>> = { en: agreementEn, nb: agreementNb };
+const tables: Record<Locale, Record<AgreementTextKey, string>> = { en: agreementEn, nb: agreementNb };
 
-export function agreementTable(locale: AgreementLocale): Readonly<Record<AgreementTextKey, string>> {
+export function agreementTable(locale: Locale): Readonly<Record<AgreementTextKey, string>> {
   return tables[locale];
 }
 

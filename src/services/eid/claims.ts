@@ -3,7 +3,7 @@
  * identity number claims we know, the name comparison behind the sender's warning,
  * and the evidence kept. No bindings, no network.
  */
-import { base64url } from "../../domain/encoding";
+import { base64url, bytesToHex } from "../../domain/encoding";
 import type { EidScheme, IdentificationEvidence } from "../../domain/identification";
 
 /**
@@ -40,7 +40,7 @@ export function nationalIdOf(claims: Record<string, unknown>): string | null {
 export async function nationalIdHash(key: string, number: string): Promise<string> {
   const k = await crypto.subtle.importKey("raw", new TextEncoder().encode(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", k, new TextEncoder().encode(number)));
-  return [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return bytesToHex(mac);
 }
 
 /** The name as the eID returned it: `name`, else given and family names. */

@@ -3,7 +3,7 @@
  * it when the broker calls back. The callback carries no cookies we can rely on
  * (form_post is a cross-site POST), so everything it needs is found by the `state`.
  */
-import type { RequestContext } from "../../domain/envelope";
+import type { ClientInfo } from "../../domain/client-info";
 import { hashToken, randomToken } from "../../domain/encoding";
 import type { EidScheme } from "../../domain/identification";
 import type { Env } from "../../env";
@@ -74,7 +74,7 @@ export type EidOutcome =
 /** Completes an attempt from the broker's callback: verifies everything, then records the evidence on the envelope. */
 export async function completeEid(
   deps: EidDeps,
-  input: { state: string; code: string | null; error: string | null; redirectUri: string; context: RequestContext },
+  input: { state: string; code: string | null; error: string | null; redirectUri: string; context: ClientInfo },
 ): Promise<EidOutcome> {
   // Single use: the row is gone as soon as it is read, whatever happens next.
   const row = await consumeEidState(deps.db, hashToken(input.state));

@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import { templateList } from "../../../src/agreements/draft";
 import type { FieldIssue, IssueCode } from "../../../src/agreements/fields";
 import { fieldsOf } from "../../../src/agreements/template";
-import { isMessageKey, translator } from "../../../src/i18n";
+import { isMessageKey, locales, translator } from "../../../src/i18n";
 import { fieldText, issueMessage } from "../../../templates/agreements/form";
 import { TODAY } from "./samples";
 
 const codes: IssueCode[] = ["required", "format", "checksum", "tooLong", "range", "after", "exceeds", "past", "depositLimit"];
 
-describe.each(["en", "nb"] as const)("the form's words in %s", (locale) => {
+describe.each(locales)("the form's words in %s", (locale) => {
   const t = translator(locale);
 
   it("names every template, every group of questions and every party", () => {

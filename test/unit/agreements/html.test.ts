@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { buildAgreement, draftAgreement, templates } from "../../../src/agreements/draft";
+import type { Locale } from "../../../src/i18n";
 import { AgreementArticle, renderAgreementHtml } from "../../../templates/agreements/agreement";
 import { samples, TODAY } from "./samples";
 
 const create = { mode: "create" as const, today: TODAY };
 const hostile = `<script>alert("x")</script> & <img src=x onerror=alert(1)> "Ola" 'O'Brien'`;
 
-function html(id: keyof typeof templates, patch: Record<string, string> = {}, locale: "nb" | "en" = "nb") {
+function html(id: keyof typeof templates, patch: Record<string, string> = {}, locale: Locale = "nb") {
   const draft = draftAgreement(templates[id], locale, { ...samples[id], ...patch }, create);
   if (!draft.ok) throw new Error(JSON.stringify(draft.issues));
   return renderAgreementHtml(draft.document);

@@ -2,6 +2,7 @@ import { PDFDict, PDFDocument, PDFName } from "pdf-lib";
 import { describe, expect, it } from "vitest";
 import { buildAgreement, draftAgreement, templates } from "../../../src/agreements/draft";
 import { templateIds } from "../../../src/agreements/template";
+import type { Locale } from "../../../src/i18n";
 import { renderAgreementPdf } from "../../../src/pdf/agreement-pdf";
 import { inspectPdf } from "../../../src/pdf/inspect";
 import { extractText } from "../../fixtures/pdf/pdfs";
@@ -9,13 +10,13 @@ import { samples, TODAY } from "./samples";
 
 const create = { mode: "create" as const, today: TODAY };
 
-function documentFor(id: keyof typeof templates, patch: Record<string, string> = {}, locale: "nb" | "en" = "nb") {
+function documentFor(id: keyof typeof templates, patch: Record<string, string> = {}, locale: Locale = "nb") {
   const draft = draftAgreement(templates[id], locale, { ...samples[id], ...patch }, create);
   if (!draft.ok) throw new Error(JSON.stringify(draft.issues));
   return draft.document;
 }
 
-async function render(id: keyof typeof templates, patch: Record<string, string> = {}, locale: "nb" | "en" = "nb") {
+async function render(id: keyof typeof templates, patch: Record<string, string> = {}, locale: Locale = "nb") {
   const result = await renderAgreementPdf(documentFor(id, patch, locale), { createdAt: "2026-11-22T10:00:00.000Z" });
   const doc = await PDFDocument.load(result.bytes, { updateMetadata: false, throwOnInvalidObject: true });
   const text = Array.from({ length: doc.getPageCount() }, (_, i) => extractText(doc, i)).flat();
