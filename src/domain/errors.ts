@@ -22,6 +22,8 @@ export const errorStatus = {
   link_expired: 410,
   rate_limited: 429,
   decryption_failed: 500,
+  /** The PDF service did not answer (busy, being deployed, or its isolate died on a file). */
+  pdf_unavailable: 503,
   internal: 500,
 } as const;
 
