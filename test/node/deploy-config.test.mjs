@@ -1,4 +1,4 @@
-// A plain `wrangler deploy` is safe: the bundle wrangler would upload without `--env`
+// A plain `wrangler deploy` is safe, for the page Worker and the PDF service alike: the bundle wrangler would upload without `--env`
 // (and with `--env staging` or `--env production`) never runs as development, so it never
 // publishes the development outbox or takes API keys over plain http.
 //   node --test test/node/deploy-config.test.mjs
@@ -17,7 +17,7 @@ after(() => rmSync(work, { recursive: true, force: true }));
 
 /** What `wrangler deploy --dry-run` would upload for this environment: its bundle and the variables it prints. */
 function dryRun(config, environment) {
-  const outdir = path.join(work, environment ?? "top-level");
+  const outdir = path.join(work, path.basename(config, ".toml"), environment ?? "top-level");
   const args = ["deploy", "--dry-run", "--config", config, "--outdir", outdir, ...(environment ? ["--env", environment] : [])];
   const result = spawnSync(wrangler, args, { cwd: root, encoding: "utf8", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" } });
   assert.equal(result.status, 0, `wrangler ${args.join(" ")} failed:\n${result.stdout}\n${result.stderr}`);
@@ -33,8 +33,10 @@ function developmentReason(vars) {
   return null;
 }
 
-describe("wrangler deploy --dry-run", () => {
-  const config = path.join(root, "wrangler.toml");
+// The page Worker and the PDF service (deployed first): both must be safe to deploy.
+for (const [name, file] of [["page Worker", "wrangler.toml"], ["PDF service", "wrangler.pdf-service.toml"]])
+describe(`wrangler deploy --dry-run (${name}, ${file})`, () => {
+  const config = path.join(root, file);
 
   it("without --env bundles a Worker that does not run as development", () => {
     const { vars, bundled } = dryRun(config);
