@@ -31,6 +31,7 @@ const pdfProblems: Partial<Record<string, MessageKey>> = {
   pdf_unpacks_too_large: "pdf.unpacksTooLarge",
   pdf_too_large: "pdf.tooLarge",
   pdf_too_many_pages: "pdf.tooManyPages",
+  pdf_unavailable: "pdf.unavailable",
 };
 
 const documentId = z.string().regex(/^doc_[A-Za-z0-9_-]{10,40}$/);
@@ -80,7 +81,8 @@ documentRoutes.post("/", pdfOrMultipart, readBody(uploadLimits.maxBytes + MULTIP
   } catch (error) {
     const key = error instanceof DomainError ? pdfProblems[error.code] : undefined;
     if (!key || !(error instanceof DomainError)) throw error;
-    return problem(c, error.status, error.code, english(key, { maxMb: uploadLimits.maxBytes / 1024 / 1024, maxPages: uploadLimits.maxPages }));
+    const retryAfter = typeof error.details?.retryAfter === "number" ? { "Retry-After": String(error.details.retryAfter) } : undefined;
+    return problem(c, error.status, error.code, english(key, { maxMb: uploadLimits.maxBytes / 1024 / 1024, maxPages: uploadLimits.maxPages }), {}, retryAfter);
   }
   await audit(c.env, { user: c.get("principal").user, action: "document.uploaded", target: { type: "document", id: document.id }, client: { ip: c.req.header("CF-Connecting-IP") ?? null, userAgent: c.req.header("User-Agent") ?? null } });
   const body: ApiDocument = { id: document.id, filename: document.filename, sha256: document.sha256, pages: document.pages, size: document.size, createdAt: document.createdAt };

@@ -87,6 +87,8 @@ const pdfErrorKeys: Partial<Record<string, FieldErrors["file"]>> = {
   pdf_unpacks_too_large: "pdf.unpacksTooLarge",
   pdf_too_large: "pdf.tooLarge",
   pdf_too_many_pages: "pdf.tooManyPages",
+  // The PDF service did not answer (src/services/pdf.ts): the form stays, with a "try again".
+  pdf_unavailable: "pdf.unavailable",
 };
 
 envelopeRoutes.get("/", async (c) => {
@@ -109,7 +111,7 @@ envelopeRoutes.post("/", async (c) => {
   const file = body.file instanceof File && body.file.size > 0 ? body.file : null;
   if (!file) errors.file = "new.error.file";
   const idempotencyKey = typeof body.idempotency_key === "string" && body.idempotency_key.length >= 16 ? body.idempotency_key : randomToken();
-  const again = (e: FieldErrors, status: 409 | 413 | 422) =>
+  const again = (e: FieldErrors, status: 409 | 413 | 422 | 503) =>
     c.html(<NewEnvelopePage view={view(c)} values={values} errors={e} idempotencyKey={randomToken()} />, status);
   if (!parsed.success || !file) return again(errors, 422);
 
@@ -122,7 +124,7 @@ envelopeRoutes.post("/", async (c) => {
     return c.redirect(result ? `/envelopes/${result}` : "/envelopes", 303);
   } catch (error) {
     if (error instanceof DomainError && pdfErrorKeys[error.code]) {
-      return again({ file: pdfErrorKeys[error.code] }, error.code === "pdf_too_large" ? 413 : 422);
+      return again({ file: pdfErrorKeys[error.code] }, error.code === "pdf_too_large" ? 413 : error.code === "pdf_unavailable" ? 503 : 422);
     }
     throw error;
   }

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { isLocalDevelopment } from "../../src/domain/deployment.ts";
+import { pdfCodeIn } from "../bench/startup.mjs";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const wrangler = path.join(root, "node_modules/.bin/wrangler");
@@ -22,7 +23,7 @@ function dryRun(config, environment) {
   const result = spawnSync(wrangler, args, { cwd: root, encoding: "utf8", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" } });
   assert.equal(result.status, 0, `wrangler ${args.join(" ")} failed:\n${result.stdout}\n${result.stderr}`);
   const vars = Object.fromEntries([...result.stdout.matchAll(/env\.([A-Z_]+) \("(.*)"\)\s+Environment Variable/g)].map((m) => [m[1], m[2]]));
-  return { vars, bundled: existsSync(path.join(outdir, "index.js")) };
+  return { vars, bundled: existsSync(path.join(outdir, "index.js")), outdir };
 }
 
 /** The reason a deployment would run as development, or null. */
@@ -47,8 +48,10 @@ describe(`wrangler deploy --dry-run (${name}, ${file})`, () => {
 
   for (const environment of ["staging", "production"]) {
     it(`with --env ${environment} bundles a Worker that runs as ${environment} with an https APP_URL`, () => {
-      const { vars, bundled } = dryRun(config, environment);
+      const { vars, bundled, outdir } = dryRun(config, environment);
       assert.ok(bundled, "the dry run wrote no bundle");
+      // PDF work belongs to the PDF service: no PDF library or font may slip back into the pages' Worker.
+      if (file === "wrangler.toml") assert.deepEqual(pdfCodeIn(outdir), []);
       assert.equal(developmentReason(vars), null);
       assert.equal(vars.ENVIRONMENT, environment);
       assert.match(vars.APP_URL ?? "", /^https:\/\//);
