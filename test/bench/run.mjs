@@ -563,7 +563,7 @@ async function main() {
   const state = path.join(tmp, "state");
 
   log(`setup: node src/cli/setup-dev.mjs --persist-to ${state}`);
-  await run("setup-dev", nodeBin, [path.join(root, "src", "cli", "setup-dev.mjs"), "--persist-to", state], { timeoutMs: 60_000 });
+  await run("setup-dev", nodeBin, [path.join(root, "src", "cli", "setup-dev.mjs"), "--persist-to", state], { timeoutMs: 180_000 });
 
   log("bundle: wrangler deploy --dry-run");
   const outdir = path.join(tmp, "dist");
