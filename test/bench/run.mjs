@@ -659,6 +659,9 @@ async function main() {
   log("finalisation in Node (certificate + seal, beside a naive pdf-lib load-and-save)");
   const sealOut = await run("finalisation bench", nodeBin, [path.join(root, "test/node/bench-seal.mjs"), "--json"], { timeoutMs: 120_000 });
   const sealRows = JSON.parse(sealOut.slice(sealOut.indexOf("[")));
+  log("warm finalisation in Node: one process, after a few documents (as a busy PDF service isolate)");
+  const warmOut = await run("warm finalisation", nodeBin, [path.join(benchDir, "finalise-warm.mjs")], { timeoutMs: 120_000 });
+  const warmRows = JSON.parse(warmOut.trim().split("\n").pop());
 
   log("upload + encrypt of a 20 MB PDF in Node, beside raw WebCrypto AES-GCM");
   const uploadBenchRows = await uploadRows();
@@ -734,10 +737,19 @@ async function main() {
     goalRow("Page Worker upload, gzip", uploadGzipBytes(outdir), { atMost: GOALS.pageUploadGzipBytes, format: kbDecimal }),
     ["  PDF code in the page Worker", pdfCodeInPages.length === 0 ? "none" : `FOUND: ${pdfCodeInPages.join(", ")}`, "pdf-lib, fontkit, pkijs, asn1js, pako, fonts or src/pdf/ in the dry-run bundle's sources"],
     goalRow("Signing page / hello world throughput", pageLoad.rps / helloLoad.rps, { atLeast: GOALS.throughputRatio, format: times }),
-    ...[4, 517].map((pages) => {
-      const row = finalise(pages);
-      if (!row) return [`Warm finalisation, ${pages} pages`, "not measured", "test/node/bench-seal.mjs gave no certificate+seal row"];
-      return goalRow(`Warm finalisation, ${pages} pages`, Number(row.ms), { atMost: GOALS.finaliseMs[pages], format: ms });
+    ...[4, 517].flatMap((pages) => {
+      const warm = warmRows.find((r) => r.pages === pages);
+      const first = finalise(pages);
+      return [
+        warm
+          ? goalRow(`Warm finalisation, ${pages} pages`, warm.medianMs, { atMost: GOALS.finaliseMs[pages], format: ms })
+          : [`Warm finalisation, ${pages} pages`, "not measured", "test/bench/finalise-warm.mjs gave no row"],
+        [
+          "",
+          "",
+          `certificate + seal in one Node process after ${warm?.warmup ?? "?"} documents, median of ${warm?.runsMs.join("/") ?? "?"} ms; the first document in a fresh process (one tiny warm-up) took ${first ? `${first.ms} ms` : "?"}`,
+        ],
+      ];
     }),
     goalRow("PDF service startup CPU", startup.pdf.median, { atMost: GOALS.pdfStartupMs, format: ms }),
     ["  PDF service startup", "", startupNote(startup.pdf)],
