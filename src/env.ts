@@ -1,5 +1,6 @@
 import type { Envelope } from "./envelope/envelope-object";
 import type { AttemptCounter } from "./envelope/attempt-counter";
+import type { PdfServiceV1 } from "./pdf-service/index";
 
 type PactlyEnv = Env;
 
@@ -14,8 +15,12 @@ export type Env = {
   ENVELOPE: DurableObjectNamespace<Envelope>;
   /** One AttemptCounter Durable Object per user: the exact count of wrong one-time codes behind the 2FA lock. */
   ATTEMPT_COUNTER: DurableObjectNamespace<AttemptCounter>;
-  /** The notifications queue: deliveries and the finalisation job. */
+  /** The notifications queue: emails, SMS and webhook deliveries. */
   NOTIFICATIONS: Queue<unknown>;
+  /** The finalisation queue (certificate, seal, store), consumed by the PDF service. */
+  FINALISATION: Queue<unknown>;
+  /** The PDF service (src/pdf-service): every piece of PDF work, over RPC. Its contract: src/pdf-service/contract.ts. */
+  PDF: Service<typeof PdfServiceV1>;
   /** Workers Rate Limiting binding for login and sign-up (10 per minute per key). */
   AUTH_LIMITER: RateLimit;
   /** Workers Rate Limiting binding for signing-link lookups (30 per minute per address). */
@@ -68,6 +73,16 @@ export type Env = {
   /** Comma-separated eID schemes offered to signers: no_bankid, se_bankid, dk_mitid, fi_ftn. Default: no_bankid. */
   EID_SCHEMES?: string;
 };
+
+/**
+ * What the PDF service (src/pdf-service, wrangler.pdf-service.toml) is given: storage and the
+ * Envelope object for finalisation (the object lives in the page Worker), the keys that
+ * read and write documents, and the seal. No queue producers, rate limiters or providers.
+ */
+export type PdfServiceEnv = Pick<
+  Env,
+  "DB" | "DOCUMENTS" | "ENVELOPE" | "ENVIRONMENT" | "APP_URL" | "KEK_KEYS" | "KEK_CURRENT_ID" | "SEAL_CERT_PEM" | "SEAL_KEY_PEM" | "TSA_URL"
+>;
 
 declare global {
   namespace Cloudflare {

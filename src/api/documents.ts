@@ -72,7 +72,8 @@ documentRoutes.post("/", pdfOrMultipart, readBody(uploadLimits.maxBytes + MULTIP
   } catch (error) {
     const key = error instanceof DomainError ? pdfRefusalMessages[error.code] : undefined;
     if (!key || !(error instanceof DomainError)) throw error;
-    return problem(c, error.status, error.code, english(key, { maxMb: uploadLimits.maxBytes / 1024 / 1024, maxPages: uploadLimits.maxPages }));
+    const retryAfter = typeof error.details?.retryAfter === "number" ? { "Retry-After": String(error.details.retryAfter) } : undefined;
+    return problem(c, error.status, error.code, english(key, { maxMb: uploadLimits.maxBytes / 1024 / 1024, maxPages: uploadLimits.maxPages }), {}, retryAfter);
   }
   await audit(c.env, { user: c.get("principal").user, action: "document.uploaded", target: { type: "document", id: document.id }, client: clientInfoFrom((name) => c.req.header(name)) });
   const body: ApiDocument = { id: document.id, filename: document.filename, sha256: document.sha256, pages: document.pages, size: document.size, createdAt: document.createdAt };

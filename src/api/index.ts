@@ -6,7 +6,7 @@
  */
 import { Hono } from "hono";
 import { DomainError } from "../domain/errors";
-import { verifyDocument, VERIFY_MAX_BYTES } from "../services/verify-document";
+import { verifyPdf, VERIFY_MAX_BYTES } from "../services/pdf";
 import type { ApiEnv } from "./context";
 import { auditLogApiRoutes } from "./audit-log";
 import { documentRoutes } from "./documents";
@@ -46,7 +46,7 @@ apiRoutes.post("/verify", async (c) => {
   if (bytes.length > VERIFY_MAX_BYTES) return problem(c, 413, "pdf_too_large", `The file must be smaller than ${VERIFY_MAX_BYTES / 1024 / 1024} MB`);
   const { success } = await c.env.LINK_LIMITER.limit({ key: `verify:${c.req.header("CF-Connecting-IP") ?? "unknown"}` });
   if (!success) return problem(c, 429, "rate_limited", "Too many checks; wait a minute", {}, { "Retry-After": "60" });
-  return c.json(await verifyDocument(c.env, bytes));
+  return c.json(await verifyPdf(c.env, bytes));
 });
 
 // Everything below needs a key. Unknown paths too: without a key nobody learns which exist.

@@ -32,19 +32,28 @@ export const emailSchema = z
   .pipe(z.email("envelope.add.error.email"))
   .pipe(z.string().max(254, "envelope.add.error.email"));
 
+const knownTimeZones = new Map<string, boolean>();
+
+/** Whether the runtime knows this IANA zone; each answer is remembered, as building a formatter is slow. */
 export function isTimeZone(value: string): boolean {
+  const known = knownTimeZones.get(value);
+  if (known !== undefined) return known;
+  let answer: boolean;
   try {
     new Intl.DateTimeFormat("en", { timeZone: value });
-    return true;
+    answer = true;
   } catch {
-    return false;
+    answer = false;
   }
+  // Bounded: a form can post any string, and the cache must not grow with them.
+  if (knownTimeZones.size < 1000) knownTimeZones.set(value, answer);
+  return answer;
 }
 
 export const timeZoneSchema = z.string().trim().refine(isTimeZone, "builder.error.timeZone");
 
 /** The zones offered in the builder's list: every Nordic one, UTC and common ones elsewhere. */
-export const commonTimeZones: readonly string[] = [
+const COMMON_TIME_ZONES: readonly string[] = [
   "Europe/Oslo",
   "Europe/Stockholm",
   "Europe/Copenhagen",
@@ -78,11 +87,23 @@ export const commonTimeZones: readonly string[] = [
   "Asia/Singapore",
   "Asia/Tokyo",
   "Australia/Sydney",
-].filter(isTimeZone);
+];
+
+let offered: readonly string[] | null = null;
+
+/**
+ * The common zones this runtime knows. Checked on first use, not at module load: a formatter
+ * per zone costs startup CPU in every isolate, also those that never show the builder.
+ */
+export function commonTimeZones(): readonly string[] {
+  offered ??= COMMON_TIME_ZONES.filter(isTimeZone);
+  return offered;
+}
 
 /** The list to offer, with the zone already chosen first if it is not a common one. */
 export function timeZoneChoices(current?: string): string[] {
-  return current && !commonTimeZones.includes(current) && isTimeZone(current) ? [current, ...commonTimeZones] : [...commonTimeZones];
+  const common = commonTimeZones();
+  return current && !common.includes(current) && isTimeZone(current) ? [current, ...common] : [...common];
 }
 
 export const recipientInputSchema = z

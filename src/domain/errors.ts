@@ -24,6 +24,8 @@ export const errorStatus = {
   link_expired: 410,
   rate_limited: 429,
   decryption_failed: 500,
+  /** The PDF service did not answer (busy, being deployed, or its isolate died on a file). */
+  pdf_unavailable: 503,
   internal: 500,
 } as const;
 
@@ -37,6 +39,8 @@ export const pdfRefusalMessages: Partial<Record<ErrorCode, MessageKey>> = {
   pdf_unpacks_too_large: "pdf.unpacksTooLarge",
   pdf_too_large: "pdf.tooLarge",
   pdf_too_many_pages: "pdf.tooManyPages",
+  // The PDF service did not answer (src/services/pdf.ts): the form stays, with a "try again".
+  pdf_unavailable: "pdf.unavailable",
 };
 
 export class DomainError extends Error {

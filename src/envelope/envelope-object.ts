@@ -610,7 +610,12 @@ export class Envelope extends DurableObject<Env> {
     try {
       const rows = this.sql.exec<{ id: string; body: string }>("SELECT id, body FROM outbox ORDER BY created_at, id").toArray();
       if (rows.length > 0) {
-        await this.env.NOTIFICATIONS.sendBatch(rows.map((r) => ({ body: JSON.parse(r.body) as unknown, contentType: "json" as const })));
+        // Finalisation jobs go to the PDF service's queue, everything else to notifications.
+        const bodies = rows.map((r) => JSON.parse(r.body) as { type?: string });
+        const finalise = bodies.filter((b) => b.type === "finalise");
+        const notify = bodies.filter((b) => b.type !== "finalise");
+        if (finalise.length > 0) await this.env.FINALISATION.sendBatch(finalise.map((body) => ({ body, contentType: "json" as const })));
+        if (notify.length > 0) await this.env.NOTIFICATIONS.sendBatch(notify.map((body) => ({ body, contentType: "json" as const })));
         for (const r of rows) this.sql.exec("DELETE FROM outbox WHERE id = ?", r.id);
       }
       if (this.mirrorPending()) {

@@ -121,6 +121,7 @@ export const en = {
   "pdf.encrypted": "The selected PDF is password-protected. Remove the password and upload it again",
   "pdf.tooLarge": "The selected file must be smaller than {maxMb} MB",
   "pdf.tooManyPages": "The selected PDF must have {maxPages} pages or fewer",
+  "pdf.unavailable": "The selected PDF could not be checked just now. Wait a minute and upload it again",
   "pdf.unpacksTooLarge": "The selected PDF unpacks to far more data than its size suggests, more than Pactly reads from one file. Export it again and upload the new file",
 
   "envelope.document": "Document",

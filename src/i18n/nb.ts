@@ -122,6 +122,7 @@ export const nb: Record<keyof typeof en, string> = {
   "pdf.encrypted": "Den valgte PDF-en er passordbeskyttet. Fjern passordet og last den opp igjen",
   "pdf.tooLarge": "Den valgte filen må være mindre enn {maxMb} MB",
   "pdf.tooManyPages": "Den valgte PDF-en kan ha høyst {maxPages} sider",
+  "pdf.unavailable": "Den valgte PDF-en kunne ikke kontrolleres akkurat nå. Vent et minutt og last den opp igjen",
   "pdf.unpacksTooLarge": "Den valgte PDF-en pakkes ut til langt mer data enn størrelsen tilsier, mer enn Pactly leser fra én fil. Eksporter den på nytt og last opp den nye filen",
 
   "envelope.document": "Dokument",

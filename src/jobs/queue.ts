@@ -2,13 +2,16 @@
  * The notifications queue consumer. Messages are validated by their zod schema;
  * delivery is idempotent by our own message id (the queue delivers at least once);
  * failures retry with backoff, then land in the dead-letter queue, whose consumer
- * records the failure for the sender to see (a finalisation job that gave up becomes the
- * envelope's `finalisation_failed`). A provider's "never" (an invalid address)
+ * records the failure for the sender to see. A provider's "never" (an invalid address)
  * is recorded at once instead of being retried.
+ *
+ * Finalisation jobs have a queue of their own, consumed by the PDF service
+ * (jobs/finalisation.ts). One found here was queued before that split: it is passed on
+ * to the finalisation queue, and one dead-lettered here still records the envelope's
+ * `finalisation_failed`, which needs no PDF work.
  */
 import { queueBody, type QueueBody, type WebhookDeliveryMessage, type WebhookEventMessage } from "../domain/messages";
 import type { Env } from "../env";
-import { finaliseEnvelope } from "../services/finalise-envelope";
 import { recordFinalisationFailure } from "../services/record-finalisation-failure";
 import { mailerFor } from "../services/mail/mailer";
 import { ProviderError, type Fetcher } from "../services/mail/provider-error";
@@ -18,7 +21,9 @@ import { database } from "../storage/db";
 import { recordDelivery, recordDeliveryFailure, wasDelivered } from "../storage/outbox";
 import { renderMessage, type DeliverableMessage } from "../../templates/emails/render";
 
-export const DEAD_LETTER_QUEUE_SUFFIX = "-dlq";
+import { DEAD_LETTER_QUEUE_SUFFIX, retryDelaySeconds } from "./retry";
+
+export { DEAD_LETTER_QUEUE_SUFFIX, retryDelaySeconds };
 
 /** What the consumer reaches the providers through; tests give a stand-in. */
 export type DeliveryDeps = { fetch?: Fetcher };
@@ -55,11 +60,6 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env, deps: 
   }
 }
 
-/** Backoff between attempts: 5 s, 10 s, 20 s, ... at most 10 minutes. */
-export function retryDelaySeconds(attempts: number): number {
-  return Math.min(600, 5 * 2 ** Math.max(0, attempts - 1));
-}
-
 /** Messages whose retries ran out: record each failure once, so the sender sees it on the envelope. */
 async function handleDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const db = database(env.DB);
@@ -85,7 +85,7 @@ async function handleDeadLetters(batch: MessageBatch<unknown>, env: Env): Promis
 export async function handleMessage(message: QueueBody, env: Env, deps: DeliveryDeps = {}): Promise<void> {
   if (message.type === "webhook_event") return void (await fanOutWebhookEvent(env, message));
   if (message.type === "webhook_delivery") return deliverWebhook(deliveryContext(env, deps.fetch ?? fetch), message);
-  if (message.type === "finalise") return finaliseEnvelope(env, message.envelopeId);
+  if (message.type === "finalise") return void (await env.FINALISATION.send(message, { contentType: "json" }));
   const db = database(env.DB);
   if (await wasDelivered(db, message.id)) return;
   const rendered = renderMessage(message, { baseUrl: baseUrl(env), retentionDays: env.RETENTION_DAYS });

@@ -9,12 +9,11 @@
  * the same thing. Saved with a classic cross-reference table (no object streams),
  * the most widely readable form, which the seal's incremental update builds on.
  */
-import fontkit from "@pdf-lib/fontkit";
 import { PDFDocument, type PDFFont, type PDFPage, rgb, type RGB } from "pdf-lib";
 import { type AgreementDocument, blanksOf, type Block, type Inline, inlineText, numberedHeadings } from "../agreements/document";
 import { agreementTable } from "../agreements/text";
-import { certificateFonts } from "./fonts";
-import { cachedMeasurer, type Measurer, replaceUncovered, wrapText } from "./text";
+import { embedPactlyFont } from "./fonts";
+import { type Measurer, replaceUncovered, wrapText } from "./text";
 
 const PAGE: [number, number] = [595.28, 841.89];
 const MARGIN_X = 64;
@@ -211,19 +210,18 @@ export async function renderAgreementPdf(doc: AgreementDocument, options: { crea
   const blanks = blanksOf(doc);
   if (blanks.length > 0) throw new Error(`An agreement with blanks cannot be printed: ${blanks.join(", ")}`);
   const pdf = await PDFDocument.create();
-  pdf.registerFontkit(fontkit);
-  const regular = await pdf.embedFont(certificateFonts.regular(), { subset: true });
-  const bold = await pdf.embedFont(certificateFonts.bold(), { subset: true });
+  const regular = await embedPactlyFont(pdf, "regular");
+  const bold = await embedPactlyFont(pdf, "bold");
   const fonts: Fonts = {
-    regular,
-    bold,
+    regular: regular.font,
+    bold: bold.font,
     measure: new Map([
-      [regular, cachedMeasurer(regular)],
-      [bold, cachedMeasurer(bold)],
+      [regular.font, regular.measure],
+      [bold.font, bold.measure],
     ]),
     covered: new Map([
-      [regular, new Set(regular.getCharacterSet())],
-      [bold, new Set(bold.getCharacterSet())],
+      [regular.font, regular.characterSet],
+      [bold.font, bold.characterSet],
     ]),
   };
 

@@ -17,7 +17,6 @@
  * Every string on the page comes from the caller (labels from the translation
  * tables, values from the envelope); nothing is hard-coded in a language.
  */
-import fontkit from "@pdf-lib/fontkit";
 import {
   fill,
   PDFArray,
@@ -43,12 +42,12 @@ import {
 import { DomainError } from "../domain/errors";
 import { qrCode } from "../domain/qr";
 import { attachFile } from "./attachment";
-import { certificateFonts } from "./fonts";
+import { embedPactlyFont } from "./fonts";
 import { appendIncrement } from "./increment";
 import { InflateBudget } from "./inflate";
 import { checkCrossReference, pdfMessages, readRefusal } from "./open";
 import { ObjectReader, type PdfStructure, trailerId } from "./structure";
-import { cachedMeasurer, cleanText, formatUtc, type Measurer, replaceUncovered, wrapHash, wrapText } from "./text";
+import { cleanText, formatUtc, type Measurer, replaceUncovered, wrapHash, wrapText } from "./text";
 
 export type CertificateView = {
   envelopeId: string;
@@ -624,16 +623,17 @@ export async function buildSignedPdf(input: {
   context.largestObjectNumber = Math.max(context.largestObjectNumber, firstNew - 1);
   firstNew = context.largestObjectNumber + 1;
 
-  layout.registerFontkit(fontkit);
-  const regular = await layout.embedFont(certificateFonts.regular(), { subset: true });
-  const bold = await layout.embedFont(certificateFonts.bold(), { subset: true });
+  const regularFont = await embedPactlyFont(layout, "regular");
+  const boldFont = await embedPactlyFont(layout, "bold");
+  const regular = regularFont.font;
+  const bold = boldFont.font;
   const measure = new Map<PDFFont, Measurer>([
-    [regular, cachedMeasurer(regular)],
-    [bold, cachedMeasurer(bold)],
+    [regular, regularFont.measure],
+    [bold, boldFont.measure],
   ]);
   const coverage = new Map<PDFFont, ReadonlySet<number>>([
-    [regular, new Set(regular.getCharacterSet())],
-    [bold, new Set(bold.getCharacterSet())],
+    [regular, regularFont.characterSet],
+    [bold, boldFont.characterSet],
   ]);
   const fonts: Fonts = { regular, bold, measure, coverage };
   const evidenceSummary = evidence ? { filename: evidence.filename, sha256: await sha256Hex(evidence.json) } : null;

@@ -60,10 +60,10 @@ export function formatUtc(iso: string): string {
  * Widths from a per-character cache: measuring through fontkit's layout costs
  * about 0.15 ms a call, and wrapping 50 signers needs thousands of calls. pdf-lib
  * draws custom-font text as the sum of glyph advances (no kerning), so summing
- * per-character advances gives the same width.
+ * per-character advances gives the same width. Pass `unitWidths` to share the
+ * cache between documents that embed the same font (src/pdf/fonts.ts).
  */
-export function cachedMeasurer(font: Measurer): Measurer {
-  const unitWidths = new Map<string, number>();
+export function cachedMeasurer(font: Measurer, unitWidths = new Map<string, number>()): Measurer {
   return {
     widthOfTextAtSize(text: string, size: number): number {
       let width = 0;

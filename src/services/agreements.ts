@@ -16,12 +16,12 @@ import type { EnvelopeState, SigningOrder } from "../domain/envelope";
 import { newId, sha256Hex } from "../domain/encoding";
 import { DomainError } from "../domain/errors";
 import type { Env } from "../env";
-import { renderAgreementPdf } from "../pdf/agreement-pdf";
 import type { Db } from "../storage/db";
 import { decryptDocument, encryptDocument, unwrapDataKey } from "../storage/document-crypto";
 import { type DocumentRow, findDocument, getBlob, putBlob } from "../storage/documents";
 import type { SessionUser } from "./accounts";
 import { storeNewDocument } from "./documents";
+import { renderAgreement } from "./pdf";
 import { createDraftEnvelope } from "./envelopes";
 import { keyring } from "./keyring";
 
@@ -51,7 +51,7 @@ export async function createEnvelopeFromAgreement(env: Env, db: Db, user: Sessio
   const createdAt = new Date().toISOString();
   const html = input.renderHtml(input.document);
   const htmlSha256 = await sha256Hex(html);
-  const pdf = await renderAgreementPdf(input.document, { createdAt });
+  const pdf = await renderAgreement(env, input.document, { createdAt });
 
   const documentId = newId("doc");
   const row = await storeNewDocument(env, db, {

@@ -34,7 +34,7 @@ export async function storeNewDocument(env: Env, db: Db, input: StoreInput): Pro
 }
 
 /** The plaintext of a stored document, whole or not at all. */
-export async function readDocument(env: Env, row: DocumentRow): Promise<Uint8Array> {
+export async function readDocument(env: Pick<Env, "DOCUMENTS" | "KEK_KEYS" | "KEK_CURRENT_ID">, row: DocumentRow): Promise<Uint8Array> {
   if (!row.wrappedKey) throw new DomainError("not_found", "This document has been deleted");
   const blob = await getBlob(env.DOCUMENTS, row.r2Key);
   if (!blob) throw new DomainError("not_found", "This document is no longer stored");

@@ -25,7 +25,6 @@ import type { ChainedEvent } from "../domain/event-chain";
 import { buildEvidenceBundle, type EvidenceBundle } from "../domain/evidence";
 import type { CommandResult } from "../envelope/envelope-object";
 import type { Env } from "../env";
-import { inspectPdf } from "../pdf/inspect";
 import type { Db } from "../storage/db";
 import { findDocument } from "../storage/documents";
 import { deleteEnvelopeRows, envelopeUsingDocument } from "../storage/envelope-projection";
@@ -34,6 +33,7 @@ import { assertVerified, type SessionUser } from "./accounts";
 import { readDocument, storeNewDocument } from "./documents";
 import { command, envelopeStub } from "./envelope-stub";
 import { audit } from "./audit";
+import { inspectUpload } from "./pdf";
 
 const senderActor = (user: SessionUser): Actor => ({ kind: "sender", userId: user.id });
 
@@ -48,7 +48,7 @@ export async function uploadDocument(env: Env, db: Db, user: SessionUser, file: 
   // The size is checked before the bytes are read.
   if (file.size > uploadLimits.maxBytes) throw new DomainError("pdf_too_large", "The file is too large");
   const bytes = new Uint8Array(await file.arrayBuffer());
-  const { pages } = await inspectPdf(bytes, uploadLimits);
+  const { pages } = await inspectUpload(env, bytes, uploadLimits);
   const row = await storeNewDocument(env, db, {
     id: newId("doc"),
     orgId: user.orgId,

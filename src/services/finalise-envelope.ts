@@ -8,7 +8,7 @@
 import type { EnvelopeState, FinalisationFailureReason, SignedDocument } from "../domain/envelope";
 import { newId, sha256Hex } from "../domain/encoding";
 import { DomainError } from "../domain/errors";
-import type { Env } from "../env";
+import type { PdfServiceEnv } from "../env";
 import { translator, type MessageKey } from "../i18n";
 import { buildEvidenceBundle, evidenceFilename, serialiseEvidenceBundle, type EvidenceBundle } from "../domain/evidence";
 import { buildSignedPdf, type CertificateLabels, type CertificateView } from "../pdf/certificate";
@@ -32,7 +32,7 @@ export type FinaliseHooks = { afterStep?: (step: FinaliseStep) => void | Promise
 /** Longer than any finalisation takes; a crashed attempt blocks others at most this long. */
 const LEASE_MS = 2 * 60_000;
 
-export async function finaliseEnvelope(env: Env, envelopeId: string, hooks: FinaliseHooks = {}): Promise<void> {
+export async function finaliseEnvelope(env: PdfServiceEnv, envelopeId: string, hooks: FinaliseHooks = {}): Promise<void> {
   const stub = envelopeStub(env, envelopeId);
   const state = await stub.getState();
   if (!state || state.finalisation !== "pending") return; // already recorded, or nothing to do
@@ -54,7 +54,7 @@ export async function finaliseEnvelope(env: Env, envelopeId: string, hooks: Fina
 }
 
 /** A signed version left by an earlier attempt, if its bytes decrypt and match their row; otherwise null. */
-async function storedSignedVersion(env: Env, state: EnvelopeState): Promise<SignedDocument | null> {
+async function storedSignedVersion(env: PdfServiceEnv, state: EnvelopeState): Promise<SignedDocument | null> {
   const row = await findDocument(database(env.DB), state.orgId, signedDocumentId(state.id));
   if (!row || !(await blobExists(env.DOCUMENTS, row.r2Key))) return null;
   try {
@@ -89,7 +89,7 @@ async function step<T>(reason: FinalisationFailureReason, run: () => Promise<T>)
   }
 }
 
-async function buildAndStore(env: Env, state: EnvelopeState, hooks: FinaliseHooks): Promise<SignedDocument> {
+async function buildAndStore(env: PdfServiceEnv, state: EnvelopeState, hooks: FinaliseHooks): Promise<SignedDocument> {
   const db = database(env.DB);
   const id = signedDocumentId(state.id);
   const r2Key = objectKey(state.orgId, id);
@@ -140,7 +140,7 @@ async function buildAndStore(env: Env, state: EnvelopeState, hooks: FinaliseHook
   return { documentId: id, sha256: row.sha256, pages: row.pages, size: row.size };
 }
 
-function certificateView(env: Env, state: EnvelopeState, evidence: EvidenceBundle): CertificateView {
+function certificateView(env: PdfServiceEnv, state: EnvelopeState, evidence: EvidenceBundle): CertificateView {
   const t = translator(state.sender.locale);
   return {
     envelopeId: state.id,

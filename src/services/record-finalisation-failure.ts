@@ -8,7 +8,7 @@ import { nextFinalisationRetryAt } from "../domain/envelope";
 import type { Env } from "../env";
 import { command, envelopeStub } from "./envelope-stub";
 
-export async function recordFinalisationFailure(env: Env, input: { envelopeId: string; queueMessageId: string }): Promise<void> {
+export async function recordFinalisationFailure(env: Pick<Env, "ENVELOPE">, input: { envelopeId: string; queueMessageId: string }): Promise<void> {
   const stub = envelopeStub(env, input.envelopeId);
   const before = await stub.getState();
   if (!before || before.finalisation !== "pending") return; // completed meanwhile, or already recorded

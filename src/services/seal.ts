@@ -28,7 +28,7 @@ export function sealFingerprint(env: Pick<Env, "SEAL_CERT_PEM">): Promise<string
  * signature; if the authority cannot be reached this throws and finalisation
  * retries later, so no seal ever carries a time that no authority signed.
  */
-export async function sealDocument(env: Env, bytes: Uint8Array, reason: string, fetcher: typeof fetch = fetch): Promise<Uint8Array> {
+export async function sealDocument(env: Pick<Env, "SEAL_CERT_PEM" | "SEAL_KEY_PEM" | "TSA_URL">, bytes: Uint8Array, reason: string, fetcher: typeof fetch = fetch): Promise<Uint8Array> {
   const tsaUrl = env.TSA_URL;
   return sealPdf(
     bytes,

@@ -2,26 +2,16 @@
  * Verification of a PDF someone uploads: is it sealed by this Pactly deployment,
  * valid, unchanged, with its evidence intact? The answer carries no personal data
  * (no names, emails or titles), only yes/no per check and the completion time.
+ * Runs in the PDF service; pages ask it through services/pdf.ts.
  */
-import type { Env } from "../env";
+import type { PdfServiceEnv } from "../env";
+import type { VerifyOutcome } from "../pdf-service/contract";
 import { verifySignedPdf } from "../pdf/verify-signed";
 import { sealFingerprint } from "./seal";
 
-export const VERIFY_MAX_BYTES = 30 * 1024 * 1024;
+export type { VerifyOutcome };
 
-export type VerifyOutcome = {
-  /** Everything below holds: Pactly's seal, valid, the whole file, original and evidence intact. */
-  genuine: boolean;
-  sealed: boolean;
-  sealValid: boolean;
-  trusted: boolean;
-  unchanged: boolean;
-  originalIntact: boolean;
-  evidenceIntact: boolean;
-  completedAt: string | null;
-};
-
-export async function verifyDocument(env: Env, bytes: Uint8Array): Promise<VerifyOutcome> {
+export async function verifyDocument(env: Pick<PdfServiceEnv, "SEAL_CERT_PEM">, bytes: Uint8Array): Promise<VerifyOutcome> {
   const result = await verifySignedPdf(bytes);
   const check = (id: string) => result.checks.find((c) => c.id === id)?.ok ?? false;
   const seal = result.seal;

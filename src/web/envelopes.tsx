@@ -101,7 +101,7 @@ envelopeRoutes.post("/", async (c) => {
   const file = body.file instanceof File && body.file.size > 0 ? body.file : null;
   if (!file) errors.file = "new.error.file";
   const idempotencyKey = typeof body.idempotency_key === "string" && body.idempotency_key.length >= 16 ? body.idempotency_key : randomToken();
-  const again = (e: FieldErrors, status: 409 | 413 | 422) =>
+  const again = (e: FieldErrors, status: 409 | 413 | 422 | 503) =>
     c.html(<NewEnvelopePage view={view(c)} values={values} errors={e} idempotencyKey={randomToken()} />, status);
   if (!parsed.success || !file) return again(errors, 422);
 
@@ -114,7 +114,7 @@ envelopeRoutes.post("/", async (c) => {
     return c.redirect(result ? `/envelopes/${result}` : "/envelopes", 303);
   } catch (error) {
     if (error instanceof DomainError && pdfRefusalMessages[error.code]) {
-      return again({ file: pdfRefusalMessages[error.code] }, error.code === "pdf_too_large" ? 413 : 422);
+      return again({ file: pdfRefusalMessages[error.code] }, error.code === "pdf_too_large" ? 413 : error.code === "pdf_unavailable" ? 503 : 422);
     }
     throw error;
   }

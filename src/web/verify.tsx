@@ -1,7 +1,7 @@
 /** The public verification page: upload a PDF, learn whether Pactly sealed it and whether it changed. */
 import { Hono } from "hono";
 import { DomainError } from "../domain/errors";
-import { verifyDocument, VERIFY_MAX_BYTES } from "../services/verify-document";
+import { verifyPdf, VERIFY_MAX_BYTES } from "../services/pdf";
 import { VerifyPage } from "../../templates/pages/verify";
 import type { AppEnv } from "./context";
 import { clientInfo, rateLimit, view } from "./helpers";
@@ -17,7 +17,7 @@ verifyRoutes.post("/", async (c) => {
   if (file.size > VERIFY_MAX_BYTES) return c.html(<VerifyPage view={view(c)} errors={{ file: "verify.error.tooLarge" }} />, 413);
   await rateLimit(c, "verify", clientInfo(c).ip ?? "unknown", "LINK_LIMITER");
   try {
-    const outcome = await verifyDocument(c.env, new Uint8Array(await file.arrayBuffer()));
+    const outcome = await verifyPdf(c.env, new Uint8Array(await file.arrayBuffer()));
     return c.html(<VerifyPage view={view(c)} outcome={outcome} />);
   } catch (error) {
     if (error instanceof DomainError && error.code === "pdf_unpacks_too_large") {

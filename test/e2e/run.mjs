@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// End-to-end tests: starts Pactly on `wrangler dev` with a fresh local state, then
+// End-to-end tests: starts Pactly (page Worker and PDF service) on `wrangler dev` with a fresh local state, then
 // runs the browser tests (node:test + playwright-core driving Debian's Chromium).
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, existsSync, writeFileSync } from "node:fs";
@@ -32,7 +32,8 @@ const eidVars = {
 
 const wrangler = spawn(
   path.join(root, "node_modules/.bin/wrangler"),
-  ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persist, "--var", `APP_URL:${baseUrl}`, ...Object.entries(eidVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]), "--show-interactive-dev-session=false"],
+  // Both Workers in one session: the page Worker (first, it serves the port) and the PDF service.
+  ["dev", "-c", "wrangler.toml", "-c", "wrangler.pdf-service.toml", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persist, "--var", `APP_URL:${baseUrl}`, ...Object.entries(eidVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]), "--show-interactive-dev-session=false"],
   { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" } },
 );
 let log = "";

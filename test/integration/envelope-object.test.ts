@@ -5,6 +5,7 @@ import type { Actor, EnvelopeState } from "../../src/domain/envelope";
 import { verifyChain } from "../../src/domain/event-chain";
 import type { QueueMessage } from "../../src/domain/messages";
 import worker from "../../src/index";
+import pdfService from "../../src/pdf-service/index";
 import { handleScheduled } from "../../src/jobs/scheduled";
 import type { CommandResult } from "../../src/envelope/envelope-object";
 import { command, envelopeStub } from "../../src/services/envelope-stub";
@@ -232,11 +233,12 @@ describe("the notifications queue consumer", () => {
     const { id, stub } = await sentEnvelope(1);
     const state = (await stub.getState())!;
     await stub.sign({ recipientId: state.recipients[0]!.id, typedName: "Signer", context: ctx });
-    const batch = createMessageBatch<unknown>("pactly-notifications-dev", [
+    // Finalisation jobs have their own queue, consumed by the PDF service.
+    const batch = createMessageBatch<unknown>("pactly-finalisation-dev", [
       { id: "fin-1", timestamp: new Date(), attempts: 2, body: { v: 1, id: `msg_fin_${id}`, type: "finalise", envelopeId: id, orgId: "org_test" } },
     ]);
     const executionCtx = createExecutionContext();
-    await worker.queue!(batch, env, executionCtx);
+    await pdfService.queue(batch, env, executionCtx);
     const result = await getQueueResult(batch, executionCtx);
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages.map((m) => m.msgId)).toEqual(["fin-1"]);

@@ -11,7 +11,7 @@ import { createExecutionContext, createMessageBatch, createScheduledController, 
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { webhookEventMessage, type QueueBody } from "../../src/domain/messages";
-import worker from "../../src/index";
+import pdfService from "../../src/pdf-service/index";
 import { handleScheduled } from "../../src/jobs/scheduled";
 import { translator } from "../../src/i18n";
 import { command, envelopeStub } from "../../src/services/envelope-stub";
@@ -23,8 +23,9 @@ import { createEnvelope, decode, mainOf, newSender, newSigner, sendEnvelope } fr
 import { apiClient, createKeyOnPage } from "./api-helpers";
 import { eventually } from "../support/eventually";
 
-const QUEUE = "pactly-notifications-dev";
-const DLQ = "pactly-notifications-dlq-dev";
+// The finalisation queue and its dead-letter queue, consumed by the PDF service.
+const QUEUE = "pactly-finalisation-dev";
+const DLQ = "pactly-finalisation-dlq-dev";
 const ctx = { ip: "192.0.2.44", userAgent: "test" };
 const t = translator("en");
 const day = 24 * 3600_000;
@@ -62,11 +63,11 @@ async function finaliseMessage(envelopeId: string, orgId: string): Promise<Queue
   return { v: 1, id: ids.at(-1)!, type: "finalise", envelopeId, orgId };
 }
 
-/** Runs the Worker's own queue handler on one message, as Cloudflare would. */
+/** Runs the PDF service's own queue handler on one message, as Cloudflare would. */
 async function deliver(queue: string, body: QueueBody, attempts: number) {
   const batch = createMessageBatch<unknown>(queue, [{ id: `q_${crypto.randomUUID()}`, timestamp: new Date(), attempts, body }]);
   const ectx = createExecutionContext();
-  await worker.queue!(batch, env, ectx);
+  await pdfService.queue(batch, env, ectx);
   return getQueueResult(batch, ectx);
 }
 

@@ -1,4 +1,4 @@
-// A plain `wrangler deploy` is safe: the bundle wrangler would upload without `--env`
+// A plain `wrangler deploy` is safe, for the page Worker and the PDF service alike: the bundle wrangler would upload without `--env`
 // (and with `--env staging` or `--env production`) never runs as development, so it never
 // publishes the development outbox or takes API keys over plain http.
 //   node --test test/node/deploy-config.test.mjs
@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { isLocalDevelopment } from "../../src/domain/deployment.ts";
+import { pdfCodeIn } from "../bench/startup.mjs";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const wrangler = path.join(root, "node_modules/.bin/wrangler");
@@ -17,12 +18,12 @@ after(() => rmSync(work, { recursive: true, force: true }));
 
 /** What `wrangler deploy --dry-run` would upload for this environment: its bundle and the variables it prints. */
 function dryRun(config, environment) {
-  const outdir = path.join(work, environment ?? "top-level");
+  const outdir = path.join(work, path.basename(config, ".toml"), environment ?? "top-level");
   const args = ["deploy", "--dry-run", "--config", config, "--outdir", outdir, ...(environment ? ["--env", environment] : [])];
   const result = spawnSync(wrangler, args, { cwd: root, encoding: "utf8", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" } });
   assert.equal(result.status, 0, `wrangler ${args.join(" ")} failed:\n${result.stdout}\n${result.stderr}`);
   const vars = Object.fromEntries([...result.stdout.matchAll(/env\.([A-Z_]+) \("(.*)"\)\s+Environment Variable/g)].map((m) => [m[1], m[2]]));
-  return { vars, bundled: existsSync(path.join(outdir, "index.js")) };
+  return { vars, bundled: existsSync(path.join(outdir, "index.js")), outdir };
 }
 
 /** The reason a deployment would run as development, or null. */
@@ -33,8 +34,10 @@ function developmentReason(vars) {
   return null;
 }
 
-describe("wrangler deploy --dry-run", () => {
-  const config = path.join(root, "wrangler.toml");
+// The page Worker and the PDF service (deployed first): both must be safe to deploy.
+for (const [name, file] of [["page Worker", "wrangler.toml"], ["PDF service", "wrangler.pdf-service.toml"]])
+describe(`wrangler deploy --dry-run (${name}, ${file})`, () => {
+  const config = path.join(root, file);
 
   it("without --env bundles a Worker that does not run as development", () => {
     const { vars, bundled } = dryRun(config);
@@ -45,8 +48,10 @@ describe("wrangler deploy --dry-run", () => {
 
   for (const environment of ["staging", "production"]) {
     it(`with --env ${environment} bundles a Worker that runs as ${environment} with an https APP_URL`, () => {
-      const { vars, bundled } = dryRun(config, environment);
+      const { vars, bundled, outdir } = dryRun(config, environment);
       assert.ok(bundled, "the dry run wrote no bundle");
+      // PDF work belongs to the PDF service: no PDF library or font may slip back into the pages' Worker.
+      if (file === "wrangler.toml") assert.deepEqual(pdfCodeIn(outdir), []);
       assert.equal(developmentReason(vars), null);
       assert.equal(vars.ENVIRONMENT, environment);
       assert.match(vars.APP_URL ?? "", /^https:\/\//);
