@@ -26,7 +26,7 @@ import {
 } from "../services/envelopes";
 import { evidenceFilename, serialiseEvidenceBundle } from "../domain/evidence";
 import { database } from "../storage/db";
-import { withIdempotency } from "../storage/idempotency";
+import { withIdempotency } from "../services/idempotency";
 import { audit, auditNewEnvelope, downloaded } from "../services/audit";
 import { deliveryPanel } from "../services/envelope-deliveries";
 import { DeleteDraftPage, EnvelopePage, NewEnvelopePage, type EnvelopePageProps } from "../../templates/pages/envelopes";
