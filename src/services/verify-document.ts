@@ -3,23 +3,12 @@
  * valid, unchanged, with its evidence intact? The answer carries no personal data
  * (no names, emails or titles), only yes/no per check and the completion time.
  */
+import type { VerifyOutcome } from "../domain/verification";
 import type { Env } from "../env";
 import { verifySignedPdf } from "../pdf/verify-signed";
 import { sealFingerprint } from "./seal";
 
 export const VERIFY_MAX_BYTES = 30 * 1024 * 1024;
-
-export type VerifyOutcome = {
-  /** Everything below holds: Pactly's seal, valid, the whole file, original and evidence intact. */
-  genuine: boolean;
-  sealed: boolean;
-  sealValid: boolean;
-  trusted: boolean;
-  unchanged: boolean;
-  originalIntact: boolean;
-  evidenceIntact: boolean;
-  completedAt: string | null;
-};
 
 export async function verifyDocument(env: Env, bytes: Uint8Array): Promise<VerifyOutcome> {
   const result = await verifySignedPdf(bytes);
