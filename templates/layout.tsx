@@ -1,8 +1,7 @@
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
-import { CSRF_FIELD } from "../src/web/middleware/csrf";
 import { UnverifiedBanner } from "./components/unverified-banner";
-import type { View } from "./view";
+import { CSRF_FIELD, type View } from "./view";
 
 export const HTMX_SRC = "/htmx-2.0.11.min.js";
 

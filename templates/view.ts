@@ -11,6 +11,9 @@ export type View = {
   path: string;
 };
 
+/** The hidden field every form carries the CSRF token in; src/web/middleware/csrf.ts checks it. */
+export const CSRF_FIELD = "_csrf";
+
 /** Field errors by field name; the values are translation keys. */
 export type FieldErrors = Partial<Record<string, MessageKey>>;
 /** Answers kept when a form is shown again. */

@@ -1,5 +1,4 @@
 /** /api/v1/documents: upload a PDF (checked like the web form's upload) and read its metadata. */
-import { canActOnEnvelope } from "../domain/permissions";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
@@ -9,8 +8,8 @@ import { uploadLimits } from "../domain/limits";
 import { translator } from "../i18n";
 import { uploadDocument } from "../services/envelopes";
 import { audit } from "../services/audit";
+import { documentForMember } from "../services/documents";
 import { database } from "../storage/db";
-import { findDocument } from "../storage/documents";
 import { readBody } from "./body";
 import type { ApiEnv } from "./context";
 import { idempotency } from "./idempotency";
@@ -83,9 +82,9 @@ documentRoutes.post("/", pdfOrMultipart, readBody(uploadLimits.maxBytes + MULTIP
 documentRoutes.get("/:id", async (c) => {
   const id = documentId.safeParse(c.req.param("id"));
   const { user } = c.get("principal");
-  const row = id.success ? await findDocument(database(c.env.DB), user.orgId, id.data) : null;
+  const row = id.success ? await documentForMember(database(c.env.DB), user, id.data) : null;
   // Another sender's document is as unknown as one that never existed (unless this member manages every envelope).
-  if (!row || !canActOnEnvelope(user, row) || !row.wrappedKey) return problem(c, 404, "not_found", "No such document");
+  if (!row) return problem(c, 404, "not_found", "No such document");
   const body: ApiDocument = { id: row.id, filename: row.filename, sha256: row.sha256, pages: row.pages, size: row.size, createdAt: row.createdAt };
   return c.json(body);
 });

@@ -5,7 +5,8 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { servesLocalDevelopment } from "../domain/deployment";
-import { authenticateApiKey, type ApiScope } from "../services/api-keys";
+import type { ApiScope } from "../domain/api-keys";
+import { authenticateApiKey } from "../services/api-keys";
 import { database } from "../storage/db";
 import type { ApiEnv } from "./context";
 import { problem } from "./problem";

@@ -7,7 +7,7 @@
 import { createMiddleware } from "hono/factory";
 import { hashToken, sha256Hex } from "../domain/encoding";
 import { database } from "../storage/db";
-import { claimApiRequest, releaseApiRequest, storeApiReply, type StoredReply } from "../storage/idempotency";
+import { onceForApiKey } from "../services/idempotency";
 import type { ApiEnv } from "./context";
 import { problem } from "./problem";
 
@@ -33,7 +33,17 @@ export function idempotency() {
     const request = new Uint8Array(prefix.length + body.length);
     request.set(prefix);
     request.set(body, prefix.length);
-    const claim = await claimApiRequest(db, { ...target, requestHash: await sha256Hex(request) });
+    const claim = await onceForApiKey(db, { ...target, requestHash: await sha256Hex(request) }, async () => {
+      await next();
+      // Failures on our side are not answers: the retry should run again.
+      if (c.res.status >= 500) return null;
+      const headers: Record<string, string> = {};
+      for (const name of REPLAYED_HEADERS) {
+        const value = c.res.headers.get(name);
+        if (value !== null) headers[name] = value;
+      }
+      return { status: c.res.status, headers, body: await c.res.clone().text() };
+    });
 
     if (claim.outcome === "mismatch") {
       return problem(c, 422, "idempotency_key_reused", "This Idempotency-Key was already used for a different request");
@@ -44,24 +54,5 @@ export function idempotency() {
     if (claim.outcome === "replay") {
       return new Response(claim.reply.body, { status: claim.reply.status, headers: { ...claim.reply.headers, "Idempotent-Replayed": "true" } });
     }
-
-    try {
-      await next();
-    } catch (error) {
-      await releaseApiRequest(db, target);
-      throw error;
-    }
-    // Failures on our side are not answers: the retry should run again.
-    if (c.res.status >= 500) {
-      await releaseApiRequest(db, target);
-      return;
-    }
-    const headers: Record<string, string> = {};
-    for (const name of REPLAYED_HEADERS) {
-      const value = c.res.headers.get(name);
-      if (value !== null) headers[name] = value;
-    }
-    const reply: StoredReply = { status: c.res.status, headers, body: await c.res.clone().text() };
-    await storeApiReply(db, target, reply);
   });
 }

@@ -95,6 +95,9 @@ export function chainAuditEntry(draft: Omit<UnhashedAuditEntry, "seq" | "prevHas
 
 export type ChainBreak = { seq: number; reason: "seq_gap" | "prev_hash_mismatch" | "hash_mismatch" };
 
+/** The whole chain checked: its head when intact, else how far it held and the first broken link. */
+export type ChainVerification = { ok: true; head: number } | { ok: false; verifiedUpTo: number; broken: ChainBreak };
+
 /**
  * Walks a run of consecutive entries (ascending seq) that follows `head` and returns the
  * first broken link, or null. Feed it the chain in pages, carrying `head` along.

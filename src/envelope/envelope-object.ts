@@ -21,7 +21,7 @@ import { daysUntil } from "../domain/reminders";
 import type { Env } from "../env";
 import { database } from "../storage/db";
 import { mirrorEnvelope } from "../storage/envelope-projection";
-import { webhookEventMessages } from "../services/webhooks/events";
+import { webhookEventMessages } from "../domain/webhook-events";
 
 /** Retry delay for outbox delivery and D1 mirroring after a failure. */
 const RETRY_MS = 10_000;

@@ -13,6 +13,7 @@
  */
 import type { AgreementDocument } from "../agreements/document";
 import { DomainError, type ErrorCode } from "../domain/errors";
+import type { VerifyOutcome } from "../domain/verification";
 
 /** A refusal the caller shows, exactly as a DomainError would have said it. */
 export type PdfRefusal = { ok: false; code: ErrorCode; message: string; details?: Record<string, unknown> };
@@ -23,17 +24,7 @@ export type InspectedPdf = { pages: number; version: string };
 export type RenderedPdf = { bytes: Uint8Array; pages: number };
 
 /** What a verification tells anyone who uploads a PDF: yes/no per check, no personal data. */
-export type VerifyOutcome = {
-  /** Everything below holds: Pactly's seal, valid, the whole file, original and evidence intact. */
-  genuine: boolean;
-  sealed: boolean;
-  sealValid: boolean;
-  trusted: boolean;
-  unchanged: boolean;
-  originalIntact: boolean;
-  evidenceIntact: boolean;
-  completedAt: string | null;
-};
+export type { VerifyOutcome };
 
 export type PdfServiceV1Contract = {
   /** Upload check: a real, undamaged, unencrypted PDF within the limits (invalid_pdf, pdf_encrypted, pdf_too_large, pdf_too_many_pages, pdf_unpacks_too_large...). */

@@ -4,6 +4,7 @@
  * created it, inside the organisation it was created in.
  */
 import { z } from "zod";
+import { apiScopes, type ApiKeySummary, type ApiScope } from "../domain/api-keys";
 import { bytesToHex, hashToken, newId, randomToken } from "../domain/encoding";
 import { DomainError } from "../domain/errors";
 import { can } from "../domain/permissions";
@@ -20,9 +21,6 @@ import {
   touchApiKey,
 } from "../storage/api-keys";
 import type { SessionUser } from "./accounts";
-
-export const apiScopes = ["read", "write"] as const;
-export type ApiScope = (typeof apiScopes)[number];
 
 /** A checkbox group arrives as a string (one box) or an array (several). */
 const asList = (value: unknown) => (value === undefined || value === "" ? [] : Array.isArray(value) ? value : [value]);
@@ -55,8 +53,6 @@ function newKey(environment: string): { key: string; prefix: string } {
   const prefix = `pk_${keyLabel(environment)}_${visible}`;
   return { key: `${prefix}_${randomToken()}`, prefix };
 }
-
-export type ApiKeySummary = Pick<ApiKeyRow, "id" | "name" | "prefix" | "createdAt" | "lastUsedAt" | "revokedAt"> & { scopes: ApiScope[] };
 
 function summary(row: ApiKeyRow): ApiKeySummary {
   return { id: row.id, name: row.name, prefix: row.prefix, createdAt: row.createdAt, lastUsedAt: row.lastUsedAt, revokedAt: row.revokedAt, scopes: parseScopes(row.scopes) };

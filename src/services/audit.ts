@@ -26,7 +26,7 @@ import {
   type AuditDetails,
   type AuditEntry,
   type AuditTarget,
-  type ChainBreak,
+  type ChainVerification,
 } from "../domain/audit";
 import { can } from "../domain/permissions";
 import { findApiKey, membershipRole } from "../storage/api-keys";
@@ -148,8 +148,6 @@ export async function* allAuditEntries(db: Db, orgId: string, filter: AuditFilte
     beforeSeq = page.nextCursor;
   }
 }
-
-export type ChainVerification = { ok: true; head: number } | { ok: false; verifiedUpTo: number; broken: ChainBreak };
 
 /**
  * Walks the organisation's whole chain from its first entry and reports the first broken

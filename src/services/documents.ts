@@ -1,13 +1,24 @@
 /** Storing and reading encrypted documents: the one place that pairs D1 metadata with R2 bytes. */
 import { DomainError } from "../domain/errors";
 import { sha256Hex } from "../domain/encoding";
+import { canActOnEnvelope, type Role } from "../domain/permissions";
 import type { Env } from "../env";
 import type { Db } from "../storage/db";
 import { decryptDocument, encryptDocumentParts, newDataKey, unwrapDataKey } from "../storage/document-crypto";
-import { type DocumentRow, getBlob, insertDocument, objectKey, putBlob } from "../storage/documents";
+import { type DocumentRow, findDocument, getBlob, insertDocument, objectKey, putBlob } from "../storage/documents";
 import { keyring } from "./keyring";
 
 type StoreInput = { id: string; orgId: string; ownerId: string; kind: DocumentRow["kind"]; filename: string; bytes: Uint8Array; pages: number };
+
+/**
+ * A stored, readable document this member may act on; null for another sender's (unless the
+ * member manages every envelope), a shredded one, or none: all are equally unknown.
+ */
+export async function documentForMember(db: Db, member: { id: string; orgId: string; role: Role }, documentId: string): Promise<DocumentRow | null> {
+  const row = await findDocument(db, member.orgId, documentId);
+  if (!row || !canActOnEnvelope(member, row) || !row.wrappedKey) return null;
+  return row;
+}
 
 /** Encrypts under a fresh data key and stores it: bytes in R2 first, then the row that makes them readable. */
 export async function storeNewDocument(env: Env, db: Db, input: StoreInput): Promise<DocumentRow> {

@@ -4,12 +4,11 @@
  * envelopes arrive and a page costs the same however deep it is).
  */
 import { envelopeScope } from "./envelope-list";
-import { and, desc, eq, inArray, lt, or, type SQL } from "drizzle-orm";
 import { base64url, base64urlToBytes } from "../domain/encoding";
 import type { EnvelopeStatus } from "../domain/envelope";
 import { DomainError } from "../domain/errors";
 import type { Db } from "../storage/db";
-import { envelopes, recipients } from "../storage/schema";
+import { envelopesAfterCursor, recipientStatusesOf } from "../storage/envelope-list";
 import type { SessionUser } from "./accounts";
 
 export type EnvelopePageItem = {
@@ -46,25 +45,14 @@ export async function listEnvelopePage(
   user: SessionUser,
   query: { limit: number; cursor?: string | undefined; status?: EnvelopeStatus | undefined },
 ): Promise<{ items: EnvelopePageItem[]; nextCursor: string | null }> {
-  const conditions: SQL[] = [envelopeScope(user)];
-  if (query.status) conditions.push(eq(envelopes.status, query.status));
-  if (query.cursor) {
-    const after = decodeCursor(query.cursor);
-    conditions.push(or(lt(envelopes.createdAt, after.createdAt), and(eq(envelopes.createdAt, after.createdAt), lt(envelopes.id, after.id)))!);
-  }
-  const rows = await db
-    .select()
-    .from(envelopes)
-    .where(and(...conditions))
-    .orderBy(desc(envelopes.createdAt), desc(envelopes.id))
-    .limit(query.limit + 1);
+  const rows = await envelopesAfterCursor(db, {
+    scope: envelopeScope(user),
+    status: query.status,
+    after: query.cursor ? decodeCursor(query.cursor) : undefined,
+    limit: query.limit,
+  });
   const page = rows.slice(0, query.limit);
-  const people = page.length
-    ? await db
-        .select({ envelopeId: recipients.envelopeId, role: recipients.role, status: recipients.status })
-        .from(recipients)
-        .where(and(eq(recipients.orgId, user.orgId), inArray(recipients.envelopeId, page.map((r) => r.id))))
-    : [];
+  const people = await recipientStatusesOf(db, user.orgId, page.map((r) => r.id));
   const items = page.map((r) => {
     const mine = people.filter((p) => p.envelopeId === r.id && p.role === "signer");
     return {

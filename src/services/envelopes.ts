@@ -5,7 +5,6 @@
  * "not found" for anything else, so ids reveal nothing. Each lifecycle action is one
  * command on the Envelope Durable Object, which checks it against the state machine.
  */
-import { and, eq } from "drizzle-orm";
 import type { ClientInfo } from "../domain/client-info";
 import type { Actor, DraftSettings, EnvelopeState, NewRecipient, SigningOrder } from "../domain/envelope";
 import { cancelReason } from "../domain/envelope";
@@ -26,9 +25,8 @@ import { buildEvidenceBundle, type EvidenceBundle } from "../domain/evidence";
 import type { CommandResult } from "../envelope/envelope-object";
 import type { Env } from "../env";
 import type { Db } from "../storage/db";
-import { findDocument } from "../storage/documents";
-import { deleteEnvelopeRows, envelopeUsingDocument } from "../storage/envelope-projection";
-import { envelopes } from "../storage/schema";
+import { deleteBlobs, findDocument } from "../storage/documents";
+import { deleteEnvelopeRows, envelopeOwnership, envelopeUsingDocument } from "../storage/envelope-projection";
 import { assertVerified, type SessionUser } from "./accounts";
 import { readDocument, storeNewDocument } from "./documents";
 import { command, envelopeStub } from "./envelope-stub";
@@ -158,13 +156,7 @@ function safeFilename(name: string): string {
  * else, another organisation's above all, is "not found".
  */
 async function ownedRow(db: Db, user: SessionUser, envelopeId: string) {
-  const row = (
-    await db
-      .select({ id: envelopes.id, documentId: envelopes.documentId, ownerId: envelopes.ownerId })
-      .from(envelopes)
-      .where(and(eq(envelopes.id, envelopeId), eq(envelopes.orgId, user.orgId)))
-      .limit(1)
-  )[0];
+  const row = await envelopeOwnership(db, user.orgId, envelopeId);
   if (!row || !canActOnEnvelope(user, row)) throw new DomainError("not_found", "No such envelope");
   return row;
 }
@@ -277,7 +269,7 @@ export async function deleteDraft(env: Env, db: Db, user: SessionUser, envelopeI
   const documentId = state?.document.id ?? row.documentId;
   const document = await findDocument(db, user.orgId, documentId);
   const keys = [document?.r2Key, state?.document.agreement?.sourceKey].filter((k): k is string => typeof k === "string");
-  if (keys.length > 0) await env.DOCUMENTS.delete(keys);
+  await deleteBlobs(env.DOCUMENTS, keys);
   await deleteEnvelopeRows(db, { orgId: user.orgId, envelopeId, documentIds: document ? [document.id] : [] });
 }
 

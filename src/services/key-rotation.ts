@@ -5,12 +5,11 @@
  * batches from the daily cron and from `npm run kek:rotate`; an old KEK may be removed
  * from KEK_KEYS only once `remaining` is 0.
  */
-import { and, asc, count, eq, gt, isNotNull, ne } from "drizzle-orm";
 import { DomainError } from "../domain/errors";
 import type { Env } from "../env";
 import type { Db } from "../storage/db";
 import { rewrapDataKey } from "../storage/document-crypto";
-import { documents } from "../storage/schema";
+import { countDocumentsWithStaleKeys, documentsWithStaleKeys, type KeyReplacement, replaceWrappedKeys } from "../storage/documents";
 import { keyring } from "./keyring";
 
 export type RewrapCounts = {
@@ -29,35 +28,24 @@ const CHUNK = 50;
 export async function rewrapDataKeys(env: Pick<Env, "KEK_KEYS" | "KEK_CURRENT_ID">, db: Db, { limit }: { limit: number }): Promise<RewrapCounts> {
   const ring = await keyring(env);
   const current = ring.currentId;
-  const stale = and(ne(documents.kekId, current), isNotNull(documents.wrappedKey));
   let rewrapped = 0;
   let failed = 0;
   let seen = 0;
   // Keyset pagination by id, so a key that fails is passed over, not read again in this run.
   let after = "";
   while (seen < limit) {
-    const rows = await db
-      .select({ id: documents.id, kekId: documents.kekId, wrappedKey: documents.wrappedKey })
-      .from(documents)
-      .where(and(stale, gt(documents.id, after)))
-      .orderBy(asc(documents.id))
-      .limit(Math.min(CHUNK, limit - seen));
+    const rows = await documentsWithStaleKeys(db, { currentKekId: current, afterId: after, limit: Math.min(CHUNK, limit - seen) });
     if (rows.length === 0) break;
     seen += rows.length;
     after = rows[rows.length - 1]!.id;
 
-    const updates = [];
+    const updates: KeyReplacement[] = [];
     for (const row of rows) {
       try {
         const next = await rewrapDataKey(ring, row.id, { kekId: row.kekId, wrapped: row.wrappedKey! });
         // Conditional: a concurrent run that got here first, or a retention sweep that
         // shredded the key meanwhile, leaves nothing for this update to match.
-        updates.push(
-          db
-            .update(documents)
-            .set({ wrappedKey: next.wrapped, kekId: next.kekId })
-            .where(and(eq(documents.id, row.id), eq(documents.kekId, row.kekId), eq(documents.wrappedKey, row.wrappedKey!))),
-        );
+        updates.push({ id: row.id, from: { kekId: row.kekId, wrapped: row.wrappedKey! }, to: next });
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         failed++;
@@ -65,11 +53,7 @@ export async function rewrapDataKeys(env: Pick<Env, "KEK_KEYS" | "KEK_CURRENT_ID
         console.error(JSON.stringify({ msg: "kek rewrap failed", documentId: row.id, kekId: row.kekId, error: error.message }));
       }
     }
-    if (updates.length > 0) {
-      const results = await db.batch(updates as unknown as Parameters<Db["batch"]>[0]);
-      for (const result of results as unknown as D1Result[]) rewrapped += result.meta.changes;
-    }
+    rewrapped += await replaceWrappedKeys(db, updates);
   }
-  const [left] = await db.select({ n: count() }).from(documents).where(stale);
-  return { currentKekId: current, rewrapped, remaining: left?.n ?? 0, failed };
+  return { currentKekId: current, rewrapped, remaining: await countDocumentsWithStaleKeys(db, current), failed };
 }

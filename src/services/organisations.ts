@@ -8,6 +8,7 @@ import { z } from "zod";
 import { hashToken, newId, randomToken } from "../domain/encoding";
 import { DomainError } from "../domain/errors";
 import type { OrgInviteMessage } from "../domain/messages";
+import type { OrganisationOverview } from "../domain/organisations";
 import { assignableRoles, can, canManageMember, type Action, type Role } from "../domain/permissions";
 import type { Locale } from "../i18n";
 import type { Db } from "../storage/db";
@@ -64,17 +65,6 @@ export async function createOrganisation(db: Db, user: SessionUser, name: string
   await insertOrganisation(db, { id, name, ownerId: user.id, at: new Date().toISOString() });
   return id;
 }
-
-export type MemberView = { userId: string; name: string; email: string; role: Role; since: string };
-export type InvitationView = { id: string; email: string; role: Exclude<Role, "owner">; expiresAt: string };
-
-export type OrganisationOverview = {
-  organisation: { id: string; name: string; personal: boolean; requireTwoFactor: boolean };
-  role: Role;
-  memberships: { id: string; name: string; personal: boolean; role: Role }[];
-  members: MemberView[];
-  invitations: InvitationView[];
-};
 
 /** What the organisation page shows this member: members only to roles that may see them. */
 export async function organisationOverview(db: Db, user: SessionUser): Promise<OrganisationOverview> {

@@ -25,7 +25,7 @@ import {
 import type { CommandResult } from "../envelope/envelope-object";
 import type { Env } from "../env";
 import type { Db } from "../storage/db";
-import { objectKey } from "../storage/documents";
+import { deleteBlobs, listBlobs, objectKey } from "../storage/documents";
 import {
   anonymiseEnvelope,
   destroyDataKeys,
@@ -94,7 +94,7 @@ export async function purgeEnvelope(
   }
   if (progress.step < 2) {
     const keys = new Set([...(await documentObjectKeys(db, orgId, documentIds)), ...documentIds.map((id) => objectKey(orgId, id)), sourceObjectKey(orgId, target.documentId)]);
-    await env.DOCUMENTS.delete([...keys]);
+    await deleteBlobs(env.DOCUMENTS, [...keys]);
     await setPurgeStep(db, envelopeId, 2);
     await done(1);
   }
@@ -209,7 +209,7 @@ const ORPHAN_MIN_AGE_MS = 3600_000;
  */
 export async function reconcileObjects(env: Env, db: Db, input: { now: Date; limit: number }): Promise<OrphanReport> {
   const startAfter = (await readCursor(db, "r2_reconcile")) ?? undefined;
-  const listed = await env.DOCUMENTS.list({ prefix: "documents/", limit: input.limit, ...(startAfter ? { startAfter } : {}) });
+  const listed = await listBlobs(env.DOCUMENTS, { prefix: "documents/", limit: input.limit, startAfter });
   const parsed = listed.objects.map((o) => ({ key: o.key, uploaded: o.uploaded, ...parseDocumentKey(o.key) }));
   const present = await existingDocuments(
     db,

@@ -10,7 +10,7 @@ import { hashToken, timingSafeEqual } from "../domain/encoding";
 import { DomainError } from "../domain/errors";
 import type { Env } from "../env";
 import type { Db } from "../storage/db";
-import { recipientByTokenHash } from "../storage/recipients";
+import { envelopeIdOfRecipient, recipientByTokenHash } from "../storage/recipients";
 import { command, envelopeStub } from "./envelope-stub";
 import { documentOf } from "./envelopes";
 
@@ -40,6 +40,11 @@ export async function resolveLink(env: Env, db: Db, token: string): Promise<Sign
   const row = await recipientByTokenHash(db, hash);
   if (!row) return null;
   return signerContext(env, row.envelopeId, row.id, token);
+}
+
+/** The envelope a recipient belongs to, from the D1 projection; null for an unknown id. */
+export async function envelopeOfRecipient(db: Db, recipientId: string): Promise<string | null> {
+  return envelopeIdOfRecipient(db, recipientId);
 }
 
 /** Re-checks the token against the Envelope object on every request. */

@@ -4,8 +4,8 @@
  * (no names, emails or titles), only yes/no per check and the completion time.
  * Runs in the PDF service; pages ask it through services/pdf.ts.
  */
+import type { VerifyOutcome } from "../domain/verification";
 import type { PdfServiceEnv } from "../env";
-import type { VerifyOutcome } from "../pdf-service/contract";
 import { verifySignedPdf } from "../pdf/verify-signed";
 import { sealFingerprint } from "./seal";
 

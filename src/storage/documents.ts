@@ -1,5 +1,5 @@
 /** Document metadata in D1 and encrypted bytes in R2. The only code that touches the bucket. */
-import { and, eq } from "drizzle-orm";
+import { and, asc, count, eq, gt, isNotNull, ne } from "drizzle-orm";
 import type { Db } from "./db";
 import type { EncryptedParts } from "./document-crypto";
 import { documents } from "./schema";
@@ -25,6 +25,53 @@ export async function upsertDocument(db: Db, row: DocumentRow): Promise<void> {
 
 export async function findDocument(db: Db, orgId: string, documentId: string): Promise<DocumentRow | null> {
   return (await db.select().from(documents).where(and(eq(documents.id, documentId), eq(documents.orgId, orgId))).limit(1))[0] ?? null;
+}
+
+/** Documents whose data key is wrapped by another KEK than `currentKekId`, by id after `afterId`. */
+export async function documentsWithStaleKeys(db: Db, input: { currentKekId: string; afterId: string; limit: number }) {
+  return db
+    .select({ id: documents.id, kekId: documents.kekId, wrappedKey: documents.wrappedKey })
+    .from(documents)
+    .where(and(staleKey(input.currentKekId), gt(documents.id, input.afterId)))
+    .orderBy(asc(documents.id))
+    .limit(input.limit);
+}
+
+export async function countDocumentsWithStaleKeys(db: Db, currentKekId: string): Promise<number> {
+  const [left] = await db.select({ n: count() }).from(documents).where(staleKey(currentKekId));
+  return left?.n ?? 0;
+}
+
+function staleKey(currentKekId: string) {
+  return and(ne(documents.kekId, currentKekId), isNotNull(documents.wrappedKey));
+}
+
+export type KeyReplacement = { id: string; from: { kekId: string; wrapped: string }; to: { kekId: string; wrapped: string } };
+
+/** Replaces wrapped data keys in one batch, each only if still `from`; returns how many rows changed. */
+export async function replaceWrappedKeys(db: Db, replacements: KeyReplacement[]): Promise<number> {
+  if (replacements.length === 0) return 0;
+  const updates = replacements.map((r) =>
+    db
+      .update(documents)
+      .set({ wrappedKey: r.to.wrapped, kekId: r.to.kekId })
+      .where(and(eq(documents.id, r.id), eq(documents.kekId, r.from.kekId), eq(documents.wrappedKey, r.from.wrapped))),
+  );
+  const results = await db.batch(updates as unknown as Parameters<Db["batch"]>[0]);
+  let changed = 0;
+  for (const result of results as unknown as D1Result[]) changed += result.meta.changes;
+  return changed;
+}
+
+/** Deletes objects from the bucket; keys already gone are no error. */
+export async function deleteBlobs(bucket: R2Bucket, keys: string[]): Promise<void> {
+  if (keys.length > 0) await bucket.delete(keys);
+}
+
+/** One page of the bucket's objects under a prefix, in key order after `startAfter`. */
+export async function listBlobs(bucket: R2Bucket, input: { prefix: string; limit: number; startAfter?: string | undefined }): Promise<{ objects: { key: string; uploaded: Date }[]; truncated: boolean }> {
+  const listed = await bucket.list({ prefix: input.prefix, limit: input.limit, ...(input.startAfter ? { startAfter: input.startAfter } : {}) });
+  return { objects: listed.objects.map((o) => ({ key: o.key, uploaded: o.uploaded })), truncated: listed.truncated };
 }
 
 /** Stores a blob, given whole or in encrypted parts (streamed with a known length, so never joined in memory). */

@@ -96,6 +96,16 @@ export async function mirrorEnvelope(db: Db, state: EnvelopeState, newEvents: Ch
   await db.batch(statements as unknown as Parameters<Db["batch"]>[0]);
 }
 
+/** Who owns an envelope of this organisation, and its document; null for any other id. */
+export async function envelopeOwnership(db: Db, orgId: string, envelopeId: string): Promise<{ id: string; documentId: string; ownerId: string } | null> {
+  const rows = await db
+    .select({ id: envelopes.id, documentId: envelopes.documentId, ownerId: envelopes.ownerId })
+    .from(envelopes)
+    .where(and(eq(envelopes.id, envelopeId), eq(envelopes.orgId, orgId)))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
 /** The envelope (of this organisation) built around a document, if any. */
 export async function envelopeUsingDocument(db: Db, orgId: string, documentId: string): Promise<string | null> {
   const row = (

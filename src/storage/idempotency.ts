@@ -27,23 +27,6 @@ export async function releaseKey(db: Db, orgId: string, scope: string, key: stri
   await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.orgId, orgId), eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
 }
 
-export async function withIdempotency(
-  db: Db,
-  target: { orgId: string; scope: string; key: string },
-  work: () => Promise<string>,
-): Promise<{ result: string | null; replayed: boolean }> {
-  const claim = await claimKey(db, target.orgId, target.scope, target.key);
-  if (!claim.claimed) return { result: claim.result, replayed: true };
-  try {
-    const result = await work();
-    await completeKey(db, target.orgId, target.scope, target.key, result);
-    return { result, replayed: false };
-  } catch (error) {
-    await releaseKey(db, target.orgId, target.scope, target.key);
-    throw error;
-  }
-}
-
 // ---- the JSON API's Idempotency-Key: the whole first answer is kept and replayed ----
 
 /** The parts of a response a retry gets back. */

@@ -18,7 +18,7 @@ import { DomainError } from "../domain/errors";
 import type { Locale } from "../i18n";
 import { createEnvelopeFromAgreement } from "../services/agreements";
 import { database } from "../storage/db";
-import { withIdempotency } from "../storage/idempotency";
+import { withIdempotency } from "../services/idempotency";
 import { renderAgreementHtml } from "../../templates/agreements/agreement";
 import { type FieldMessage, issueMessage } from "../../templates/agreements/form";
 import { AgreementFormPage, AgreementLibraryPage, AgreementPreview } from "../../templates/pages/agreements";

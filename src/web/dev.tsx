@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { servesLocalDevelopment } from "../domain/deployment";
 import { DomainError } from "../domain/errors";
 import { database } from "../storage/db";
-import { listOutbox, outboxMessage } from "../storage/outbox";
+import { outboxMessageById, outboxMessages } from "../services/dev-outbox";
 import { DevOutboxPage, type OutboxItem } from "../../templates/pages/dev-outbox";
 import type { AppEnv } from "./context";
 import { view } from "./helpers";
@@ -17,7 +17,7 @@ devRoutes.use("*", async (c, next) => {
 });
 
 async function messages(db: D1Database): Promise<OutboxItem[]> {
-  return (await listOutbox(database(db))).map((m) => ({
+  return (await outboxMessages(database(db))).map((m) => ({
     id: m.id,
     channel: m.channel,
     to: m.to,
@@ -35,7 +35,7 @@ devRoutes.get("/outbox", async (c) => c.html(<DevOutboxPage view={view(c)} messa
 
 /** An email's HTML exactly as a provider would get it (the page's CSP keeps it inert: no scripts, no remote loads). */
 devRoutes.get("/outbox/:id/html", async (c) => {
-  const message = await outboxMessage(database(c.env.DB), c.req.param("id"));
+  const message = await outboxMessageById(database(c.env.DB), c.req.param("id"));
   if (!message?.html) throw new DomainError("not_found");
   return c.html(message.html);
 });

@@ -26,7 +26,7 @@ import {
 } from "../services/envelopes";
 import { evidenceFilename, serialiseEvidenceBundle } from "../domain/evidence";
 import { database } from "../storage/db";
-import { withIdempotency } from "../storage/idempotency";
+import { withIdempotency } from "../services/idempotency";
 import { audit, auditNewEnvelope, downloaded } from "../services/audit";
 import { deliveryPanel } from "../services/envelope-deliveries";
 import { DeleteDraftPage, EnvelopePage, NewEnvelopePage, type EnvelopePageProps } from "../../templates/pages/envelopes";
@@ -34,9 +34,8 @@ import { EnvelopeListPage } from "../../templates/pages/envelope-list";
 import { EnvelopeDeletedPage, PurgeEnvelopePage } from "../../templates/pages/retention";
 import { deletionDate, isEnded, retentionPolicy } from "../domain/retention";
 import { deleteEnvelopeNow, purgeRecord } from "../services/retention";
-import { envelopeScope, listEnvelopes, listQuerySchema } from "../services/envelope-list";
-import { envelopes } from "../storage/schema";
-import { and, eq } from "drizzle-orm";
+import { envelopeVisibleTo, listEnvelopes } from "../services/envelope-list";
+import { listQuerySchema } from "../domain/envelope-list";
 import type { FieldErrors } from "../../templates/view";
 import type { AppEnv } from "./context";
 import { clientInfo, fieldErrors, stringFields, view } from "./helpers";
@@ -58,8 +57,7 @@ async function goneWhenDeleted(c: Context<AppEnv>, next: () => Promise<void>): P
   const record = await purgeRecord(db, user.orgId, id);
   if (!record) return;
   // Only someone who could see the envelope learns that it was deleted: for anyone else it stays "not found".
-  const visible = await db.select({ id: envelopes.id }).from(envelopes).where(and(eq(envelopes.id, id), envelopeScope(user))).limit(1);
-  if (visible.length === 0) return;
+  if (!(await envelopeVisibleTo(db, user, id))) return;
   const policy = retentionPolicy(c.env);
   c.res = undefined;
   c.res = await c.html(

@@ -12,7 +12,6 @@ import { needsIdentification, signersDue } from "../domain/envelope";
 import { CODE_TTL_MINUTES, maskedDestination } from "../domain/otp";
 import type { MessageKey } from "../i18n";
 import { database } from "../storage/db";
-import { envelopeIdOfRecipient } from "../storage/recipients";
 import { agreementHtmlOf } from "../services/agreements";
 import { documentOf } from "../services/envelopes";
 import {
@@ -22,6 +21,7 @@ import {
   requestCodeAsSigner,
   declineAsSigner,
   declineSchema,
+  envelopeOfRecipient,
   resolveLink,
   signAsSigner,
   signerContext,
@@ -71,7 +71,7 @@ export async function signer(c: Context<AppEnv>): Promise<SignerContext | null> 
   if (!parsed.success) return null;
   const token = getCookie(c, SIGNER_COOKIE_PREFIX + parsed.data);
   if (!token) return null;
-  const envelopeId = await envelopeIdOfRecipient(database(c.env.DB), parsed.data);
+  const envelopeId = await envelopeOfRecipient(database(c.env.DB), parsed.data);
   if (!envelopeId) return null;
   const ctx = await signerContext(c.env, envelopeId, parsed.data, token);
   if (!ctx) deleteCookie(c, SIGNER_COOKIE_PREFIX + parsed.data, { path: "/", secure: true });

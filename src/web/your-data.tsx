@@ -12,8 +12,8 @@ import { accountDeletionPlan, deleteAccount, deleteAccountSchema } from "../serv
 import { currentPassword, passwordMatches, type SessionUser } from "../services/accounts";
 import { audit } from "../services/audit";
 import { accountArchive } from "../services/data-export";
+import { twoFactorStatus } from "../services/two-factor";
 import { database } from "../storage/db";
-import { twoFactorEnabled } from "../storage/two-factor";
 import type { AppEnv } from "./context";
 import { clientInfo, codeKind, fieldErrors, rateLimit, signedIn, stringFields, view } from "./helpers";
 import { clearSessionCookie } from "./middleware/session";
@@ -52,8 +52,8 @@ yourDataRoutes.post("/data/export", async (c) => {
 
 async function deletePage(c: Context<AppEnv>, user: SessionUser, kind: CodeKind, errors?: FieldErrors, status: 200 | 409 | 422 | 429 = 200, headers?: Record<string, string>) {
   const db = database(c.env.DB);
-  const [plan, twoFactor] = await Promise.all([accountDeletionPlan(c.env, db, user.id), twoFactorEnabled(db, user.id)]);
-  return c.html(<DeleteAccountPage view={view(c)} email={user.email} plan={plan} twoFactor={twoFactor} kind={kind} errors={errors} />, status, headers);
+  const [plan, twoFactor] = await Promise.all([accountDeletionPlan(c.env, db, user.id), twoFactorStatus(db, user.id)]);
+  return c.html(<DeleteAccountPage view={view(c)} email={user.email} plan={plan} twoFactor={twoFactor.state === "on"} kind={kind} errors={errors} />, status, headers);
 }
 
 yourDataRoutes.get("/delete", (c) => deletePage(c, signedIn(c.get("user")), codeKind(c.req.query("kind"))));

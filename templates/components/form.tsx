@@ -6,8 +6,7 @@
  */
 import type { Child } from "hono/jsx";
 import type { MessageKey, Translate } from "../../src/i18n";
-import { CSRF_FIELD } from "../../src/web/middleware/csrf";
-import type { FieldErrors, View } from "../view";
+import { CSRF_FIELD, type FieldErrors, type View } from "../view";
 
 export function CsrfField({ view }: { view: View }) {
   return <input type="hidden" name={CSRF_FIELD} value={view.csrf} />;

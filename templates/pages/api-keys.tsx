@@ -1,5 +1,5 @@
 import { formatDateTime } from "../../src/i18n";
-import type { ApiKeySummary } from "../../src/services/api-keys";
+import type { ApiKeySummary } from "../../src/domain/api-keys";
 import { Button, CsrfField, ErrorSummary, TextField } from "../components/form";
 import { Layout } from "../layout";
 import type { FieldErrors, Values, View } from "../view";

@@ -1,5 +1,5 @@
 import type { AuditEntry } from "../../src/domain/audit";
-import type { ChainVerification } from "../../src/services/audit";
+import type { ChainVerification } from "../../src/domain/audit";
 import { Button, ErrorSummary, TextField } from "../components/form";
 import { Layout } from "../layout";
 import type { FieldErrors, Values, View } from "../view";

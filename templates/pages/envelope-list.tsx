@@ -1,5 +1,5 @@
 import { formatDateTime } from "../../src/i18n";
-import { listFilters, PAGE_SIZE, type EnvelopeList, type ListFilter, type ListQuery } from "../../src/services/envelope-list";
+import { listFilters, PAGE_SIZE, type EnvelopeList, type ListFilter, type ListQuery } from "../../src/domain/envelope-list";
 import { pluralForm, Retention } from "../components/retention";
 import { StatusTag } from "../components/status-tag";
 import { Layout } from "../layout";

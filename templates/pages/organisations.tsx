@@ -1,6 +1,6 @@
 import { formatDateTime } from "../../src/i18n";
 import { assignableRoles, can, canManageMember, type Role } from "../../src/domain/permissions";
-import type { OrganisationOverview } from "../../src/services/organisations";
+import type { OrganisationOverview } from "../../src/domain/organisations";
 import { Button, Checkbox, CsrfField, ErrorSummary, Radios, Select, TextField } from "../components/form";
 import { Layout } from "../layout";
 import type { FieldErrors, Values, View } from "../view";

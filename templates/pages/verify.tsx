@@ -1,7 +1,7 @@
 import { formatDateTime } from "../../src/i18n";
 import { Button, CsrfField, ErrorSummary, FileField } from "../components/form";
 import { Layout } from "../layout";
-import type { VerifyOutcome } from "../../src/services/verify-document";
+import type { VerifyOutcome } from "../../src/domain/verification";
 import type { FieldErrors, View } from "../view";
 
 

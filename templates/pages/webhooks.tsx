@@ -1,7 +1,6 @@
 import { formatDateTime, type MessageKey } from "../../src/i18n";
 import { webhookEventTypes } from "../../src/domain/messages";
-import type { WebhookEndpointSummary } from "../../src/services/webhooks/endpoints";
-import type { WebhookAttemptRow } from "../../src/storage/webhooks";
+import type { WebhookAttempt, WebhookEndpointSummary } from "../../src/domain/webhook-endpoints";
 import { Button, CsrfField, ErrorSummary, TextField } from "../components/form";
 import { Layout } from "../layout";
 import type { FieldErrors, Values, View } from "../view";
@@ -93,7 +92,7 @@ export function WebhooksPage({ view, endpoints, values = {}, events = [], errors
 }
 
 /** One endpoint: the secret (only right after creation or rotation), its settings, its log, rotation and deletion. */
-export function WebhookPage({ view, endpoint, attempts, secret }: { view: View; endpoint: WebhookEndpointSummary; attempts: WebhookAttemptRow[]; secret?: string }) {
+export function WebhookPage({ view, endpoint, attempts, secret }: { view: View; endpoint: WebhookEndpointSummary; attempts: WebhookAttempt[]; secret?: string }) {
   const { t, locale } = view;
   return (
     <Layout view={view} title={t("webhooks.detail.title")}>
@@ -157,7 +156,7 @@ export function WebhookPage({ view, endpoint, attempts, secret }: { view: View; 
   );
 }
 
-function resultText({ t }: View, a: WebhookAttemptRow): string {
+function resultText({ t }: View, a: WebhookAttempt): string {
   if (a.outcome === "succeeded") return t("webhooks.log.succeeded", { status: a.httpStatus ?? 0 });
   if (a.outcome === "failed") return t("webhooks.log.failed");
   return a.httpStatus !== null ? t("webhooks.log.retryingStatus", { status: a.httpStatus }) : t("webhooks.log.retryingError", { error: a.error ?? "" });

@@ -15,7 +15,7 @@ import pdfService from "../../src/pdf-service/index";
 import { handleScheduled } from "../../src/jobs/scheduled";
 import { translator } from "../../src/i18n";
 import { command, envelopeStub } from "../../src/services/envelope-stub";
-import { webhookEventMessages } from "../../src/services/webhooks/events";
+import { webhookEventMessages } from "../../src/domain/webhook-events";
 import { database } from "../../src/storage/db";
 import { objectKey } from "../../src/storage/documents";
 import { requestFinalisationRetry } from "../../src/storage/finalisation-retries";

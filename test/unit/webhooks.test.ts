@@ -7,7 +7,7 @@ import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import type { EnvelopeState } from "../../src/domain/envelope";
 import type { ChainedEvent } from "../../src/domain/event-chain";
-import { webhookEventMessages } from "../../src/services/webhooks/events";
+import { webhookEventMessages } from "../../src/domain/webhook-events";
 import { newWebhookSecret, webhookHeaders } from "../../src/services/webhooks/signature";
 import { checkEndpointUrl, DOH_URL, EndpointRefused, isPrivateIPv4, isPrivateIPv6, type NetFetch } from "../../src/services/webhooks/url-guard";
 

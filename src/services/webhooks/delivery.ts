@@ -22,7 +22,7 @@ import {
 } from "../../storage/webhooks";
 import { keyring } from "../keyring";
 import { signingSecrets } from "./endpoints";
-import { webhookPayload } from "./events";
+import { webhookPayload } from "../../domain/webhook-events";
 import { webhookHeaders } from "./signature";
 import { checkEndpointUrl, EndpointRefused, type NetFetch } from "./url-guard";
 

@@ -8,6 +8,7 @@ import { base64ToBytes, bytesToBase64, newId } from "../../domain/encoding";
 import { DomainError } from "../../domain/errors";
 import { can } from "../../domain/permissions";
 import { webhookEventTypes, type WebhookEventType } from "../../domain/messages";
+import type { WebhookEndpointSummary } from "../../domain/webhook-endpoints";
 import { membershipRole } from "../../storage/api-keys";
 import type { Db } from "../../storage/db";
 import { decryptDocument, encryptDocument, newDataKey, rewrapDataKey, unwrapDataKey, type Keyring } from "../../storage/document-crypto";
@@ -50,10 +51,6 @@ async function requireManager(db: Db, user: SessionUser): Promise<void> {
 }
 
 export type WebhookDeps = { db: Db; keyring: () => Promise<Keyring>; localDevelopment: boolean; fetch: NetFetch };
-
-export type WebhookEndpointSummary = Pick<WebhookEndpointRow, "id" | "url" | "description" | "createdAt" | "rotatedAt" | "previousExpiresAt"> & {
-  events: WebhookEventType[];
-};
 
 function summary(row: WebhookEndpointRow, now = Date.now()): WebhookEndpointSummary {
   const overlap = row.previousExpiresAt && Date.parse(row.previousExpiresAt) > now ? row.previousExpiresAt : null;

@@ -3,10 +3,10 @@ import { createMiddleware } from "hono/factory";
 import { randomToken, timingSafeEqual } from "../../domain/encoding";
 import { DomainError } from "../../domain/errors";
 import { EID_CALLBACK_PATH } from "../../services/eid/config";
+import { CSRF_FIELD } from "../../../templates/view";
 import type { AppEnv } from "../context";
 
 export const CSRF_COOKIE = "__Host-pactly-csrf";
-export const CSRF_FIELD = "_csrf";
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 

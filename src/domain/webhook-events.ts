@@ -3,10 +3,10 @@
  * object calls it inside the transaction that chains the events, so a webhook is queued
  * exactly when (and only if) its event is recorded.
  */
-import type { EnvelopeState } from "../../domain/envelope";
-import type { ChainedEvent } from "../../domain/event-chain";
-import { newId } from "../../domain/encoding";
-import type { WebhookEventMessage, WebhookEventType } from "../../domain/messages";
+import type { EnvelopeState } from "./envelope";
+import type { ChainedEvent } from "./event-chain";
+import { newId } from "./encoding";
+import type { WebhookEventMessage, WebhookEventType } from "./messages";
 
 /** recipient_opened is the signer's first real open (never the link's GET), once per signer. */
 const webhookTypeOf: Partial<Record<ChainedEvent["type"], WebhookEventType>> = {
