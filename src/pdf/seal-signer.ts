@@ -18,6 +18,7 @@
  */
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
+import { OID_EC_PUBLIC_KEY, OID_P256, OID_RSA_ENCRYPTION } from "./oids";
 
 export type SealSignatureAlgorithm = "RSASSA-PKCS1-v1_5-SHA256" | "ECDSA-P256-SHA256";
 
@@ -33,10 +34,6 @@ export type SealSigner = {
   sign(data: Uint8Array): Promise<Uint8Array>;
   signatureAlgorithm: SealSignatureAlgorithm;
 };
-
-const OID_RSA = "1.2.840.113549.1.1.1";
-const OID_EC_PUBLIC_KEY = "1.2.840.10045.2.1";
-const OID_P256 = "1.2.840.10045.3.1.7";
 
 export class SealKeyError extends Error {
   constructor(message: string) {
@@ -75,7 +72,7 @@ export async function certificateSha256(certPemOrDer: string | Uint8Array): Prom
 /** Which seal algorithm a certificate's public key calls for. */
 export function certificateAlgorithm(certificate: pkijs.Certificate): SealSignatureAlgorithm {
   const spki = certificate.subjectPublicKeyInfo.algorithm;
-  if (spki.algorithmId === OID_RSA) return "RSASSA-PKCS1-v1_5-SHA256";
+  if (spki.algorithmId === OID_RSA_ENCRYPTION) return "RSASSA-PKCS1-v1_5-SHA256";
   if (spki.algorithmId === OID_EC_PUBLIC_KEY) {
     const params = spki.algorithmParams;
     if (params instanceof asn1js.ObjectIdentifier && params.valueBlock.toString() === OID_P256) return "ECDSA-P256-SHA256";

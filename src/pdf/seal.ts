@@ -40,6 +40,17 @@ import {
 import * as pkijs from "pkijs";
 import { appendIncrement } from "./increment";
 import { InflateBudget } from "./inflate";
+import {
+  OID_CONTENT_TYPE,
+  OID_DATA,
+  OID_ECDSA_SHA256,
+  OID_MESSAGE_DIGEST,
+  OID_RSA_ENCRYPTION,
+  OID_SHA256,
+  OID_SIGNATURE_TIMESTAMP_TOKEN,
+  OID_SIGNED_DATA,
+  OID_SIGNING_CERTIFICATE_V2,
+} from "./oids";
 import { ecdsaRawToDer, type SealSigner } from "./seal-signer";
 import {
   analyseCrossReference,
@@ -94,16 +105,6 @@ export function sealContentsSize(chainBytes: number): number {
 
 /** Name of the signature field; a number is added when a field of that name exists. */
 export const SEAL_FIELD_NAME = "Pactly seal";
-
-const OID_DATA = "1.2.840.113549.1.7.1";
-const OID_SIGNED_DATA = "1.2.840.113549.1.7.2";
-const OID_CONTENT_TYPE = "1.2.840.113549.1.9.3";
-const OID_MESSAGE_DIGEST = "1.2.840.113549.1.9.4";
-const OID_SIGNING_CERTIFICATE_V2 = "1.2.840.113549.1.9.16.2.47";
-const OID_SIGNATURE_TIMESTAMP_TOKEN = "1.2.840.113549.1.9.16.2.14";
-const OID_SHA256 = "2.16.840.1.101.3.4.2.1";
-const OID_RSA_ENCRYPTION = "1.2.840.113549.1.1.1";
-const OID_ECDSA_SHA256 = "1.2.840.10045.4.3.2";
 
 /** Width of each number in the /ByteRange placeholder: files up to 9,999,999,999 bytes. */
 const BYTE_RANGE_WIDTH = 10;

@@ -16,18 +16,21 @@
  */
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-
-export const OID_SHA256 = "2.16.840.1.101.3.4.2.1";
-export const OID_CT_TSTINFO = "1.2.840.113549.1.9.16.1.4";
-export const OID_SIGNED_DATA = "1.2.840.113549.1.7.2";
-/** id-aa-signatureTimeStampToken: the CMS unsigned attribute that carries the token. */
-export const OID_SIGNATURE_TIMESTAMP_TOKEN = "1.2.840.113549.1.9.16.2.14";
-const OID_CONTENT_TYPE = "1.2.840.113549.1.9.3";
-const OID_MESSAGE_DIGEST = "1.2.840.113549.1.9.4";
-const OID_SIGNING_CERTIFICATE = "1.2.840.113549.1.9.16.2.12";
-const OID_SIGNING_CERTIFICATE_V2 = "1.2.840.113549.1.9.16.2.47";
-const OID_EXT_KEY_USAGE = "2.5.29.37";
-const OID_KP_TIMESTAMPING = "1.3.6.1.5.5.7.3.8";
+import {
+  OID_CONTENT_TYPE,
+  OID_CT_TSTINFO,
+  OID_EXT_KEY_USAGE,
+  OID_KP_TIMESTAMPING,
+  OID_MESSAGE_DIGEST,
+  OID_SHA1,
+  OID_SHA256,
+  OID_SIGNATURE_TIMESTAMP_TOKEN,
+  OID_SIGNED_DATA,
+  OID_SIGNING_CERTIFICATE,
+  OID_SIGNING_CERTIFICATE_V2,
+  OID_SUBJECT_KEY_IDENTIFIER,
+  SHA2_DIGESTS,
+} from "./oids";
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 /** Real tokens are a few KB (token + certificate chain); refuse anything absurd. */
@@ -368,7 +371,7 @@ async function findSignerCertificate(signedData: pkijs.SignedData, signerInfo: p
     ? (sidBlock.valueBlock.value[0] as asn1js.OctetString).valueBlock.valueHexView
     : sidBlock.valueBlock.valueHexView;
   for (const certificate of certificates) {
-    const ski = certificate.extensions?.find((e) => e.extnID === "2.5.29.14")?.parsedValue;
+    const ski = certificate.extensions?.find((e) => e.extnID === OID_SUBJECT_KEY_IDENTIFIER)?.parsedValue;
     if (ski instanceof asn1js.OctetString && equalBytes(ski.valueBlock.valueHexView, keyId)) return certificate;
     const digest = await crypto.subtle.digest("SHA-1", certificate.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView);
     if (equalBytes(new Uint8Array(digest), keyId)) return certificate;
@@ -398,12 +401,7 @@ async function checkSigningCertificateAttribute(attributes: pkijs.Attribute[], s
       hashName = "SHA-256";
       if (fields[0] instanceof asn1js.Sequence) {
         const algorithm = new pkijs.AlgorithmIdentifier({ schema: fields[0] });
-        const byOid: Record<string, string> = {
-          [OID_SHA256]: "SHA-256",
-          "2.16.840.1.101.3.4.2.2": "SHA-384",
-          "2.16.840.1.101.3.4.2.3": "SHA-512",
-          "1.3.14.3.2.26": "SHA-1",
-        };
+        const byOid: Record<string, string> = { ...SHA2_DIGESTS, [OID_SHA1]: "SHA-1" };
         const name = byOid[algorithm.algorithmId];
         if (!name) throw new TimestampError(`ESS signing-certificate-v2 uses unsupported hash ${algorithm.algorithmId}`);
         hashName = name;

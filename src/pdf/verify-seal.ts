@@ -17,7 +17,17 @@
 import * as asn1js from "asn1js";
 import { PDFArray, PDFContext, PDFDict, PDFHexString, PDFName, PDFNumber, PDFObjectParser, PDFString } from "pdf-lib";
 import * as pkijs from "pkijs";
-import { OID_SIGNATURE_TIMESTAMP_TOKEN, verifyTimestampToken } from "./timestamp";
+import {
+  OID_CONTENT_TYPE,
+  OID_DATA,
+  OID_MESSAGE_DIGEST,
+  OID_SIGNATURE_TIMESTAMP_TOKEN,
+  OID_SIGNED_DATA,
+  OID_SIGNING_CERTIFICATE,
+  OID_SIGNING_CERTIFICATE_V2,
+  SHA2_DIGESTS,
+} from "./oids";
+import { verifyTimestampToken } from "./timestamp";
 
 export type SealVerification =
   | { sealed: false; reason: string }
@@ -46,19 +56,6 @@ export type SealVerification =
       /** Everything found wrong, in words; empty when all is well. */
       problems: string[];
     };
-
-const OID_DATA = "1.2.840.113549.1.7.1";
-const OID_SIGNED_DATA = "1.2.840.113549.1.7.2";
-const OID_CONTENT_TYPE = "1.2.840.113549.1.9.3";
-const OID_MESSAGE_DIGEST = "1.2.840.113549.1.9.4";
-const OID_SIGNING_CERTIFICATE_V2 = "1.2.840.113549.1.9.16.2.47";
-const OID_SIGNING_CERTIFICATE = "1.2.840.113549.1.9.16.2.12";
-
-const DIGESTS: Record<string, string> = {
-  "2.16.840.1.101.3.4.2.1": "SHA-256",
-  "2.16.840.1.101.3.4.2.2": "SHA-384",
-  "2.16.840.1.101.3.4.2.3": "SHA-512",
-};
 
 const SUB_FILTERS = new Set(["ETSI.CAdES.detached", "adbe.pkcs7.detached"]);
 
@@ -213,7 +210,7 @@ async function checkSigningCertificate(signerInfo: pkijs.SignerInfo, certificate
     let hashIndex = 0;
     if (v2 && parts[0] instanceof asn1js.Sequence) {
       const id = new pkijs.AlgorithmIdentifier({ schema: parts[0] });
-      algorithm = DIGESTS[id.algorithmId] ?? "";
+      algorithm = SHA2_DIGESTS[id.algorithmId] ?? "";
       hashIndex = 1;
     }
     if (!algorithm) return false;
@@ -347,7 +344,7 @@ export async function verifySeal(bytes: Uint8Array): Promise<SealVerification> {
   result.signerSubject = formatName(certificate.subject);
   result.signerCertificateSha256 = toHex(await digestOf("SHA-256", certificateDer));
 
-  const hash = DIGESTS[signerInfo.digestAlgorithm.algorithmId];
+  const hash = SHA2_DIGESTS[signerInfo.digestAlgorithm.algorithmId];
   if (!hash) {
     problems.push(`The signature's digest algorithm (${signerInfo.digestAlgorithm.algorithmId}) is not supported.`);
     return result;

@@ -9,6 +9,20 @@
  */
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
+import {
+  OID_BASIC_CONSTRAINTS,
+  OID_CONTENT_TYPE,
+  OID_CT_TSTINFO,
+  OID_EXT_KEY_USAGE,
+  OID_KEY_USAGE,
+  OID_KP_TIMESTAMPING,
+  OID_MESSAGE_DIGEST,
+  OID_SHA256,
+  OID_SIGNED_DATA,
+  OID_SIGNING_CERTIFICATE_V2,
+  OID_SIGNING_TIME,
+  OID_SUBJECT_KEY_IDENTIFIER,
+} from "../../src/pdf/oids";
 
 export type TsaMode = "ok" | "reject" | "wrongNonce" | "wrongImprint" | "badSignature" | "http500" | "slow" | "wrongContentType";
 
@@ -32,14 +46,6 @@ export interface TestTsa {
   mode: TsaMode;
 }
 
-const OID_SHA256 = "2.16.840.1.101.3.4.2.1";
-const OID_CT_TSTINFO = "1.2.840.113549.1.9.16.1.4";
-const OID_SIGNED_DATA = "1.2.840.113549.1.7.2";
-const OID_CONTENT_TYPE = "1.2.840.113549.1.9.3";
-const OID_MESSAGE_DIGEST = "1.2.840.113549.1.9.4";
-const OID_SIGNING_TIME = "1.2.840.113549.1.9.5";
-const OID_SIGNING_CERTIFICATE_V2 = "1.2.840.113549.1.9.16.2.47";
-const OID_KP_TIMESTAMPING = "1.3.6.1.5.5.7.3.8";
 const DEFAULT_POLICY = "1.3.6.1.4.1.99999.3161.1"; // a test policy arc
 
 export async function createTestTsa(options: TestTsaOptions = {}): Promise<TestTsa> {
@@ -216,22 +222,22 @@ async function makeCertificate(keyAlgorithm: "RSA" | "ECDSA"): Promise<{ private
   const keyId = new Uint8Array(await crypto.subtle.digest("SHA-1", spki));
   certificate.extensions = [
     new pkijs.Extension({
-      extnID: "2.5.29.19", // basicConstraints: not a CA
+      extnID: OID_BASIC_CONSTRAINTS, // not a CA
       critical: true,
       extnValue: new pkijs.BasicConstraints({ cA: false }).toSchema().toBER(),
     }),
     new pkijs.Extension({
-      extnID: "2.5.29.15", // keyUsage: digitalSignature (bit 0)
+      extnID: OID_KEY_USAGE, // digitalSignature (bit 0)
       critical: true,
       extnValue: new asn1js.BitString({ valueHex: new Uint8Array([0x80]).buffer, unusedBits: 7 }).toBER(),
     }),
     new pkijs.Extension({
-      extnID: "2.5.29.37", // extendedKeyUsage: id-kp-timeStamping only, critical (RFC 3161 §2.3)
+      extnID: OID_EXT_KEY_USAGE, // id-kp-timeStamping only, critical (RFC 3161 §2.3)
       critical: true,
       extnValue: new pkijs.ExtKeyUsage({ keyPurposes: [OID_KP_TIMESTAMPING] }).toSchema().toBER(),
     }),
     new pkijs.Extension({
-      extnID: "2.5.29.14", // subjectKeyIdentifier
+      extnID: OID_SUBJECT_KEY_IDENTIFIER,
       critical: false,
       extnValue: new asn1js.OctetString({ valueHex: keyId.buffer }).toBER(),
     }),

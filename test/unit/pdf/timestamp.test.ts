@@ -1,8 +1,8 @@
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { OID_SIGNATURE_TIMESTAMP_TOKEN } from "../../../src/pdf/oids";
 import {
-  OID_SIGNATURE_TIMESTAMP_TOKEN,
   readTimestampToken,
   requestTimestamp,
   signatureTimestampAttribute,
