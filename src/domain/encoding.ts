@@ -1,8 +1,8 @@
 /** The one home of the byte helpers (hex, base64, SHA-256, tokens), shared by domain, storage and services. */
 import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 
-export { bytesToHex };
+export { bytesToHex, hexToBytes };
 
 export function bytesToBase64(bytes: Uint8Array): string {
   let binary = "";

@@ -13,7 +13,6 @@
  * decoded, with its declared size and MD5 checksum compared to the bytes.
  */
 import { md5 } from "@noble/hashes/legacy.js";
-import { bytesToHex } from "@noble/hashes/utils.js";
 import {
   PDFArray,
   PDFContext,
@@ -27,6 +26,7 @@ import {
   PDFRef,
   PDFString,
 } from "pdf-lib";
+import { bytesToHex } from "../domain/encoding";
 import { decodeWithin, InflateBudget, InflateLimitError } from "./inflate";
 
 export type AttachmentRelationship = "Source" | "Data" | "Alternative" | "Supplement" | "EncryptedPayload" | "FormData" | "Schema" | "Unspecified";
@@ -144,7 +144,7 @@ function insertIntoNode(
   return copy;
 }
 
-const hex = (binary: string): string => [...binary].map((c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("");
+const hex = (binary: string): string => bytesToHex(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
 
 /** Every key already in a name tree (to keep the new key unique). */
 function treeKeys(lookup: Lookup, node: PDFObject | undefined, out: Set<string>, depth = 0): Set<string> {

@@ -39,6 +39,7 @@ import {
   type RGB,
   setFillingRgbColor,
 } from "pdf-lib";
+import { sha256Hex } from "../domain/encoding";
 import { DomainError } from "../domain/errors";
 import { qrCode } from "../domain/qr";
 import { attachFile } from "./attachment";
@@ -576,11 +577,6 @@ function drawCertificate(
     page.node.set(PDFName.of("Parent"), parent);
     return page.ref;
   });
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 export async function buildSignedPdf(input: {

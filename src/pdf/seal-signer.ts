@@ -18,6 +18,7 @@
  */
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
+import { base64ToBytes, sha256Hex } from "../domain/encoding";
 import { OID_EC_PUBLIC_KEY, OID_P256, OID_RSA_ENCRYPTION } from "./oids";
 
 export type SealSignatureAlgorithm = "RSASSA-PKCS1-v1_5-SHA256" | "ECDSA-P256-SHA256";
@@ -42,17 +43,10 @@ export class SealKeyError extends Error {
   }
 }
 
-function base64ToBytes(base64: string): Uint8Array {
-  const binary = atob(base64.replace(/[\s]+/g, ""));
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
-}
-
 /** The DER of every PEM block with the given label, in order. */
 export function pemBlocks(pem: string, label: string): Uint8Array[] {
   const pattern = new RegExp(`-----BEGIN ${label}-----([A-Za-z0-9+/=\\s]+?)-----END ${label}-----`, "g");
-  return [...pem.replace(/\\n/g, "\n").matchAll(pattern)].map((m) => base64ToBytes(m[1]!));
+  return [...pem.replace(/\\n/g, "\n").matchAll(pattern)].map((m) => base64ToBytes(m[1]!.replace(/\s+/g, "")));
 }
 
 /** The certificates of a PEM chain, as DER, in the order given (signer first). */
@@ -65,8 +59,7 @@ export function parseCertificateChain(certPem: string): Uint8Array[] {
 /** Lower-case hex SHA-256 of the signer certificate (the first of the chain): what verifySeal reports. */
 export async function certificateSha256(certPemOrDer: string | Uint8Array): Promise<string> {
   const der = typeof certPemOrDer === "string" ? parseCertificateChain(certPemOrDer)[0]! : certPemOrDer;
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", der));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  return sha256Hex(der);
 }
 
 /** Which seal algorithm a certificate's public key calls for. */

@@ -38,6 +38,7 @@ import {
   PDFString,
 } from "pdf-lib";
 import * as pkijs from "pkijs";
+import { bytesToHex } from "../domain/encoding";
 import { appendIncrement } from "./increment";
 import { InflateBudget } from "./inflate";
 import {
@@ -115,8 +116,6 @@ const latin1Bytes = (s: string): Uint8Array => {
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
   return out;
 };
-
-const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 /** A PDF text string: literal when plain printable ASCII, else UTF-16BE hex with a byte-order mark. */
 function textString(value: string): string {
@@ -407,7 +406,7 @@ export async function sealPdf(
   const revisionSeed = latin1Bytes(
     `${permanent instanceof PDFHexString || permanent instanceof PDFString ? permanent.toString() : ""}|${bytes.length}|${info.signingTime.toISOString()}`,
   );
-  const revision = toHex((await sha256(revisionSeed)).subarray(0, 16)).toUpperCase();
+  const revision = bytesToHex((await sha256(revisionSeed)).subarray(0, 16)).toUpperCase();
   const id = PDFArray.withContext(context);
   id.push(permanent instanceof PDFHexString || permanent instanceof PDFString ? permanent : PDFHexString.of(revision));
   id.push(PDFHexString.of(revision));
@@ -439,7 +438,7 @@ export async function sealPdf(
   if (cms.length > contentsSize) {
     throw new SealError(`the signature (${cms.length} bytes) does not fit the ${contentsSize}-byte placeholder`);
   }
-  out.set(latin1Bytes(toHex(cms)), a + 1);
+  out.set(latin1Bytes(bytesToHex(cms)), a + 1);
   return out;
 }
 

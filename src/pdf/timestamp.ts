@@ -16,6 +16,7 @@
  */
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
+import { hexToBytes } from "../domain/encoding";
 import {
   OID_CONTENT_TYPE,
   OID_CT_TSTINFO,
@@ -101,21 +102,18 @@ export async function requestTimestamp(input: {
 }
 
 /** A random 64-bit positive nonce, encoded as a minimal DER INTEGER content. */
-function randomNonce(): { bytes: ArrayBuffer; value: bigint } {
-  const random = crypto.getRandomValues(new Uint8Array(8));
-  let value = 0n;
-  for (const b of random) value = (value << 8n) | BigInt(b);
+function randomNonce(): { bytes: Uint8Array; value: bigint } {
+  let value = unsigned(crypto.getRandomValues(new Uint8Array(8)));
   if (value === 0n) value = 1n;
   return { bytes: bigintToDer(value), value };
 }
 
-function bigintToDer(value: bigint): ArrayBuffer {
+function bigintToDer(value: bigint): Uint8Array {
   let hex = value.toString(16);
   if (hex.length % 2) hex = `0${hex}`;
+  // A leading byte of 0x80 or more would make the INTEGER negative.
   if (parseInt(hex.slice(0, 2), 16) >= 0x80) hex = `00${hex}`;
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out.buffer;
+  return hexToBytes(hex);
 }
 
 async function post(fetcher: typeof fetch, tsaUrl: string, body: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
@@ -439,15 +437,16 @@ export async function readTimestampToken(token: Uint8Array): Promise<TimestampIn
 function infoOf(tstInfo: pkijs.TSTInfo, signerCert: pkijs.Certificate | null): TimestampInfo {
   return {
     genTime: tstInfo.genTime.toISOString(),
-    serialNumber: unsigned(tstInfo.serialNumber).toString(10),
+    serialNumber: unsigned(tstInfo.serialNumber.valueBlock.valueHexView).toString(10),
     tsaSubject: signerCert ? formatName(signerCert.subject) : null,
     messageImprint: copyView(tstInfo.messageImprint.hashedMessage.valueBlock.valueHexView),
   };
 }
 
-function unsigned(integer: asn1js.Integer): bigint {
+/** Big-endian bytes as a non-negative integer. */
+function unsigned(bytes: Uint8Array): bigint {
   let value = 0n;
-  for (const b of integer.valueBlock.valueHexView) value = (value << 8n) | BigInt(b);
+  for (const b of bytes) value = (value << 8n) | BigInt(b);
   return value;
 }
 

@@ -17,6 +17,7 @@
 import * as asn1js from "asn1js";
 import { PDFArray, PDFContext, PDFDict, PDFHexString, PDFName, PDFNumber, PDFObjectParser, PDFString } from "pdf-lib";
 import * as pkijs from "pkijs";
+import { bytesToHex } from "../domain/encoding";
 import {
   OID_CONTENT_TYPE,
   OID_DATA,
@@ -75,8 +76,6 @@ function latin(bytes: Uint8Array, start: number, end: number): string {
   return s;
 }
 
-const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -129,7 +128,7 @@ export function formatName(name: pkijs.RelativeDistinguishedNames): string {
     .map((tv) => {
       const key = DN_NAMES[tv.type] ?? tv.type;
       const block = tv.value.valueBlock as { value?: unknown };
-      const value = typeof block.value === "string" ? block.value : `#${toHex(new Uint8Array(tv.value.toBER(false)))}`;
+      const value = typeof block.value === "string" ? block.value : `#${bytesToHex(new Uint8Array(tv.value.toBER(false)))}`;
       return `${key}=${value.replace(/([,+"\\<>;])/g, "\\$1")}`;
     })
     .reverse()
@@ -342,7 +341,7 @@ export async function verifySeal(bytes: Uint8Array): Promise<SealVerification> {
   }
   const certificateDer = new Uint8Array(certificate.toSchema().toBER(false));
   result.signerSubject = formatName(certificate.subject);
-  result.signerCertificateSha256 = toHex(await digestOf("SHA-256", certificateDer));
+  result.signerCertificateSha256 = bytesToHex(await digestOf("SHA-256", certificateDer));
 
   const hash = SHA2_DIGESTS[signerInfo.digestAlgorithm.algorithmId];
   if (!hash) {

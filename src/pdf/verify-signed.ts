@@ -4,7 +4,7 @@
  * offline verifier (src/cli/verify.ts) and the Worker's verification page share it.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex } from "@noble/hashes/utils.js";
+import { bytesToHex } from "../domain/encoding";
 import { EVIDENCE_SCHEMA, type EvidenceBundle, evidenceBundleSchema, verifyEvidenceBundle } from "../domain/evidence";
 import { DomainError } from "../domain/errors";
 import { type EmbeddedFile, readEmbeddedFiles } from "./attachment";
