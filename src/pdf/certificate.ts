@@ -42,6 +42,7 @@ import {
 import { sha256Hex } from "../domain/encoding";
 import { DomainError } from "../domain/errors";
 import { qrCode } from "../domain/qr";
+import type { Locale } from "../i18n/locales";
 import { attachFile } from "./attachment";
 import { embedPactlyFont } from "./fonts";
 import { appendIncrement } from "./increment";
@@ -62,7 +63,7 @@ export type CertificateView = {
   /** The envelope's IANA time zone ("Europe/Oslo"): every time is shown in UTC and in this zone. */
   timeZone: string;
   /** Language of the labels; marks the certificate text's language for screen readers and text extraction. */
-  locale: "en" | "nb";
+  locale: Locale;
   /** Where anyone can verify the document; printed as text, as a link and as a QR code on the first certificate page. */
   verificationUrl: string;
   signers: Array<{
