@@ -19,6 +19,21 @@ export function base64ToBytes(b64: string): Uint8Array {
   return out;
 }
 
+/** Each byte as the character with that code (ISO 8859-1): how PDF syntax is read as text. */
+export function bytesToLatin1(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  let s = "";
+  const stop = Math.min(end, bytes.length);
+  for (let i = Math.max(0, start); i < stop; i++) s += String.fromCharCode(bytes[i]!);
+  return s;
+}
+
+/** The reverse of `bytesToLatin1`: one byte per UTF-16 unit, its low eight bits. */
+export function latin1ToBytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
+  return out;
+}
+
 export function base64url(bytes: Uint8Array): string {
   return bytesToBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }

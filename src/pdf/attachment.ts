@@ -26,7 +26,7 @@ import {
   PDFRef,
   PDFString,
 } from "pdf-lib";
-import { bytesToHex } from "../domain/encoding";
+import { bytesToHex, bytesToLatin1, latin1ToBytes } from "../domain/encoding";
 import { decodeWithin, InflateBudget, InflateLimitError } from "./inflate";
 
 export type AttachmentRelationship = "Source" | "Data" | "Alternative" | "Supplement" | "EncryptedPayload" | "FormData" | "Schema" | "Unspecified";
@@ -49,15 +49,9 @@ export function asciiFilename(name: string): string {
   return safe === "" ? "attachment" : safe;
 }
 
-const latin1 = (bytes: Uint8Array): string => {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return s;
-};
-
 /** Raw bytes of a string object, for ordering name-tree keys (byte-wise, as the spec orders them). */
 function keyBytes(key: PDFObject | undefined): string | null {
-  if (key instanceof PDFString || key instanceof PDFHexString) return latin1(key.asBytes());
+  if (key instanceof PDFString || key instanceof PDFHexString) return bytesToLatin1(key.asBytes());
   return null;
 }
 
@@ -144,7 +138,7 @@ function insertIntoNode(
   return copy;
 }
 
-const hex = (binary: string): string => bytesToHex(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+const hex = (binary: string): string => bytesToHex(latin1ToBytes(binary));
 
 /** Every key already in a name tree (to keep the new key unique). */
 function treeKeys(lookup: Lookup, node: PDFObject | undefined, out: Set<string>, depth = 0): Set<string> {

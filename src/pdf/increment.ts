@@ -10,6 +10,7 @@
  */
 import { concatBytes } from "@noble/hashes/utils.js";
 import { PDFArray, PDFContext, PDFDict, PDFName, PDFNumber, type PDFObject, PDFRef } from "pdf-lib";
+import { latin1ToBytes } from "../domain/encoding";
 import type { PdfStructure } from "./structure";
 
 export interface IncrementTrailer {
@@ -17,8 +18,6 @@ export interface IncrementTrailer {
   info: PDFRef | undefined;
   id: PDFArray | undefined;
 }
-
-const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
 function serialise(object: PDFObject): Uint8Array {
   const out = new Uint8Array(object.sizeInBytes());
@@ -54,16 +53,16 @@ export function appendIncrement(
   };
 
   const last = original[original.length - 1];
-  if (last !== 0x0a && last !== 0x0d) push(ascii("\n"));
+  if (last !== 0x0a && last !== 0x0d) push(latin1ToBytes("\n"));
 
   const sorted = [...objects].sort((a, b) => a[0].objectNumber - b[0].objectNumber);
   const offsets = new Map<number, { gen: number; offset: number }>();
   for (const [ref, object] of sorted) {
     offsets.set(ref.objectNumber, { gen: ref.generationNumber, offset: position - structure.base });
     positions?.set(ref.objectNumber, position);
-    push(ascii(`${ref.objectNumber} ${ref.generationNumber} obj\n`));
+    push(latin1ToBytes(`${ref.objectNumber} ${ref.generationNumber} obj\n`));
     push(serialise(object));
-    push(ascii("\nendobj\n"));
+    push(latin1ToBytes("\nendobj\n"));
   }
 
   const largest = sorted.length > 0 ? sorted[sorted.length - 1]![0].objectNumber : 0;
@@ -89,7 +88,7 @@ export function appendIncrement(
     }
     const dict = context.obj({ Size: size });
     trailerEntries(dict);
-    push(ascii(`${table}trailer\n${dict.toString()}\n`));
+    push(latin1ToBytes(`${table}trailer\n${dict.toString()}\n`));
   } else {
     // The stream lists itself too; it takes the next free number.
     const selfNumber = size;
@@ -113,11 +112,11 @@ export function appendIncrement(
     const index = runs(numbers).flat();
     const dict = context.obj({ Type: "XRef", Size: size, W: [...widths], Index: index, Length: data.length });
     trailerEntries(dict);
-    push(ascii(`${selfNumber} 0 obj\n${dict.toString()}\nstream\n`));
+    push(latin1ToBytes(`${selfNumber} 0 obj\n${dict.toString()}\nstream\n`));
     push(data);
-    push(ascii("\nendstream\nendobj\n"));
+    push(latin1ToBytes("\nendstream\nendobj\n"));
   }
-  push(ascii(`startxref\n${xrefOffset}\n%%EOF\n`));
+  push(latin1ToBytes(`startxref\n${xrefOffset}\n%%EOF\n`));
 
   return concatBytes(...chunks);
 }

@@ -38,7 +38,7 @@ import {
   PDFString,
 } from "pdf-lib";
 import * as pkijs from "pkijs";
-import { bytesToHex } from "../domain/encoding";
+import { bytesToHex, bytesToLatin1, latin1ToBytes } from "../domain/encoding";
 import { appendIncrement } from "./increment";
 import { InflateBudget } from "./inflate";
 import {
@@ -111,12 +111,6 @@ export const SEAL_FIELD_NAME = "Pactly seal";
 const BYTE_RANGE_WIDTH = 10;
 const MAX_TREE_DEPTH = 64;
 
-const latin1Bytes = (s: string): Uint8Array => {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
-  return out;
-};
-
 /** A PDF text string: literal when plain printable ASCII, else UTF-16BE hex with a byte-order mark. */
 function textString(value: string): string {
   if (/^[\x20-\x7e]*$/.test(value) && !/[()\\]/.test(value)) return `(${value})`;
@@ -126,9 +120,7 @@ function textString(value: string): string {
 function serialise(object: PDFObject): string {
   const out = new Uint8Array(object.sizeInBytes());
   object.copyBytesInto(out, 0);
-  let s = "";
-  for (let i = 0; i < out.length; i++) s += String.fromCharCode(out[i]!);
-  return s;
+  return bytesToLatin1(out);
 }
 
 // ---------------------------------------------------------------------------
@@ -287,7 +279,7 @@ function signatureDictionary(info: SealInfo, contentsSize: number): SignatureObj
   if (info.location !== undefined) text += `\n/Location ${textString(info.location)}`;
   if (info.contactInfo !== undefined) text += `\n/ContactInfo ${textString(info.contactInfo)}`;
   text += "\n>>";
-  return { bytes: latin1Bytes(text), byteRangeAt, contentsStart, contentsEnd };
+  return { bytes: latin1ToBytes(text), byteRangeAt, contentsStart, contentsEnd };
 }
 
 /** A fresh field name: SEAL_FIELD_NAME, or with " 2", " 3"... when taken. */
@@ -403,7 +395,7 @@ export async function sealPdf(
   // /ID: the permanent part stays; the changing part marks this revision.
   const oldId = trailerId(structure.trailer);
   const permanent = oldId?.get(0);
-  const revisionSeed = latin1Bytes(
+  const revisionSeed = latin1ToBytes(
     `${permanent instanceof PDFHexString || permanent instanceof PDFString ? permanent.toString() : ""}|${bytes.length}|${info.signingTime.toISOString()}`,
   );
   const revision = bytesToHex((await sha256(revisionSeed)).subarray(0, 16)).toUpperCase();
@@ -431,14 +423,14 @@ export async function sealPdf(
   const byteRange = [0, a, b, out.length - b];
   if (out.length > 10 ** BYTE_RANGE_WIDTH - 1) throw new SealError("the file is too large to seal");
   const rangeText = byteRange.map((n, i) => (i === 0 ? String(n) : String(n).padEnd(BYTE_RANGE_WIDTH))).join(" ");
-  out.set(latin1Bytes(rangeText), dictAt + signature.byteRangeAt);
+  out.set(latin1ToBytes(rangeText), dictAt + signature.byteRangeAt);
 
   const digest = await coveredDigest(out, a, b);
   const cms = await buildCms(chain, digest, signer, options.timestamp);
   if (cms.length > contentsSize) {
     throw new SealError(`the signature (${cms.length} bytes) does not fit the ${contentsSize}-byte placeholder`);
   }
-  out.set(latin1Bytes(bytesToHex(cms)), a + 1);
+  out.set(latin1ToBytes(bytesToHex(cms)), a + 1);
   return out;
 }
 

@@ -18,6 +18,7 @@ import {
   PDFRawStream,
   PDFRef,
 } from "pdf-lib";
+import { bytesToLatin1, latin1ToBytes } from "../domain/encoding";
 import { decodeStream, decodeWithin, InflateBudget, InflateLimitError } from "./inflate";
 import { boundPdfLib, letParsedGo } from "./pdf-lib-bounds";
 
@@ -62,14 +63,13 @@ const MAX_OBJECTS = 8_388_608;
 /** Object numbers kept free above a file's for the updates finalisation appends (certificate pages, evidence, seal: far fewer). */
 const ROOM_FOR_UPDATES = 65_536;
 
-const enc = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
-const PDF_MAGIC = enc("%PDF-");
-const EOF_MARK = enc("%%EOF");
-const STARTXREF = enc("startxref");
-const XREF = enc("xref");
-const TRAILER = enc("trailer");
-const XREF_TYPE = enc("/XRef");
-const ENCRYPT = enc("/Encrypt");
+const PDF_MAGIC = latin1ToBytes("%PDF-");
+const EOF_MARK = latin1ToBytes("%%EOF");
+const STARTXREF = latin1ToBytes("startxref");
+const XREF = latin1ToBytes("xref");
+const TRAILER = latin1ToBytes("trailer");
+const XREF_TYPE = latin1ToBytes("/XRef");
+const ENCRYPT = latin1ToBytes("/Encrypt");
 
 export function indexOfBytes(hay: Uint8Array, needle: Uint8Array, from = 0, to = hay.length): number {
   const first = needle[0];
@@ -98,13 +98,6 @@ export function lastIndexOfBytes(hay: Uint8Array, needle: Uint8Array, from = hay
   return -1;
 }
 
-function latin1(bytes: Uint8Array, start: number, end: number): string {
-  let s = "";
-  const stop = Math.min(end, bytes.length);
-  for (let i = Math.max(0, start); i < stop; i++) s += String.fromCharCode(bytes[i]!);
-  return s;
-}
-
 /** PDF whitespace: space, LF, CR, tab, form feed, NUL. */
 export const isWhite = (b: number | undefined) =>
   b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09 || b === 0x0c || b === 0x00;
@@ -119,7 +112,7 @@ function skipWhite(bytes: Uint8Array, pos: number): number {
 export function findHeader(bytes: Uint8Array): PdfHeader | null {
   const at = indexOfBytes(bytes, PDF_MAGIC, 0, Math.min(bytes.length, HEADER_WINDOW + PDF_MAGIC.length + 3));
   if (at < 0 || at >= HEADER_WINDOW) return null;
-  const match = /^%PDF-(1\.[0-7]|2\.0)(?![0-9])/.exec(latin1(bytes, at, at + 9));
+  const match = /^%PDF-(1\.[0-7]|2\.0)(?![0-9])/.exec(bytesToLatin1(bytes, at, at + 9));
   if (!match || !match[1]) return null;
   return { offset: at, version: match[1] };
 }
@@ -138,12 +131,12 @@ function findStartXref(bytes: Uint8Array): number | null {
   const start = p;
   while (isDigit(bytes[p])) p++;
   if (p === start || p - start > 12) return null;
-  return Number(latin1(bytes, start, p));
+  return Number(bytesToLatin1(bytes, start, p));
 }
 
 /** Reads "N G obj" at pos (after optional whitespace); returns the numbers and the position after "obj". */
 function readObjectHeader(bytes: Uint8Array, pos: number): { num: number; gen: number; end: number } | null {
-  const text = latin1(bytes, pos, pos + 48);
+  const text = bytesToLatin1(bytes, pos, pos + 48);
   const match = /^[\0\t\n\f\r ]*(\d{1,10})[\0\t\n\f\r ]+(\d{1,5})[\0\t\n\f\r ]*obj(?![A-Za-z])/.exec(text);
   if (!match || !match[1] || !match[2]) return null;
   return { num: Number(match[1]), gen: Number(match[2]), end: pos + match[0].length };
@@ -231,7 +224,7 @@ export function mentionsEncryption(bytes: Uint8Array): boolean {
     if (indexOfBytes(bytes, ENCRYPT, at, end >= 0 ? end : at + 4096) >= 0) return true;
   }
   for (let at = indexOfBytes(bytes, XREF_TYPE); at >= 0; at = indexOfBytes(bytes, XREF_TYPE, at + 1)) {
-    const text = latin1(bytes, Math.max(0, at - 2048), at + 2048);
+    const text = bytesToLatin1(bytes, Math.max(0, at - 2048), at + 2048);
     const here = Math.min(at, 2048);
     const start = text.lastIndexOf("obj", here);
     const end = text.indexOf("stream", here);
@@ -566,7 +559,7 @@ async function walkAndLocate(
   return { found: { kind: newest.kind, trailer: newest.trailer, size, encrypted }, xref };
 }
 
-const ENDOBJ = enc("endobj");
+const ENDOBJ = latin1ToBytes("endobj");
 /** PDF delimiters ( ) < > [ ] { } / %: where a token such as endobj may end without whitespace. */
 export const isDelimiter = (b: number | undefined) =>
   b === 0x28 || b === 0x29 || b === 0x3c || b === 0x3e || b === 0x5b || b === 0x5d || b === 0x7b || b === 0x7d || b === 0x2f || b === 0x25;
@@ -808,7 +801,7 @@ export class ObjectReader {
     if (!(count instanceof PDFNumber) || !(first instanceof PDFNumber)) {
       throw new StructureError(`object stream ${num} lacks /N or /First`);
     }
-    const numbers = latin1(data, 0, first.asNumber()).trim().split(/[\0\t\n\f\r ]+/).map(Number);
+    const numbers = bytesToLatin1(data, 0, first.asNumber()).trim().split(/[\0\t\n\f\r ]+/).map(Number);
     const offsets: number[] = [];
     for (let i = 0; i < count.asNumber(); i++) {
       const offset = numbers[2 * i + 1];

@@ -17,7 +17,7 @@
 import * as asn1js from "asn1js";
 import { PDFArray, PDFContext, PDFDict, PDFHexString, PDFName, PDFNumber, PDFObjectParser, PDFString } from "pdf-lib";
 import * as pkijs from "pkijs";
-import { bytesToHex } from "../domain/encoding";
+import { bytesToHex, bytesToLatin1, latin1ToBytes } from "../domain/encoding";
 import {
   OID_CONTENT_TYPE,
   OID_DATA,
@@ -60,7 +60,7 @@ export type SealVerification =
 
 const SUB_FILTERS = new Set(["ETSI.CAdES.detached", "adbe.pkcs7.detached"]);
 
-const BYTE_RANGE = Uint8Array.from("/ByteRange", (c) => c.charCodeAt(0));
+const BYTE_RANGE = latin1ToBytes("/ByteRange");
 /** How far before the signature's /ByteRange or /Contents its "N G obj" line may be. */
 const DICT_LOOKBACK = 16 * 1024;
 
@@ -68,13 +68,6 @@ const isWhite = (b: number | undefined) =>
   b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09 || b === 0x0c || b === 0x00;
 const isDelimiter = (b: number | undefined) =>
   b === undefined || isWhite(b) || b === 0x5b || b === 0x5d || b === 0x3c || b === 0x3e || b === 0x2f || b === 0x28 || b === 0x29 || b === 0x25;
-
-function latin(bytes: Uint8Array, start: number, end: number): string {
-  let s = "";
-  const stop = Math.min(end, bytes.length);
-  for (let i = Math.max(0, start); i < stop; i++) s += String.fromCharCode(bytes[i]!);
-  return s;
-}
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -150,7 +143,7 @@ interface SignatureDictionary {
  */
 function readSignatureDictionary(bytes: Uint8Array, before: number, byteRange: number[]): SignatureDictionary | null {
   const from = Math.max(0, before - DICT_LOOKBACK);
-  const window = latin(bytes, from, before);
+  const window = bytesToLatin1(bytes, from, before);
   const pattern = /(?:^|[\0\t\n\f\r ])(\d{1,10})[\0\t\n\f\r ]+(\d{1,5})[\0\t\n\f\r ]+obj(?![A-Za-z0-9])/g;
   const starts = [...window.matchAll(pattern)].map((m) => from + m.index + m[0].length).reverse();
   const [start1, length1, start2] = byteRange as [number, number, number, number];
@@ -244,7 +237,7 @@ export async function verifySeal(bytes: Uint8Array): Promise<SealVerification> {
   const at = lastByteRange(bytes);
   if (at < 0) return { sealed: false, reason: "The file has no signature (no /ByteRange)." };
   const match = /^[\0\t\n\f\r ]*\[[\0\t\n\f\r ]*(\d{1,12})[\0\t\n\f\r ]+(\d{1,12})[\0\t\n\f\r ]+(\d{1,12})[\0\t\n\f\r ]+(\d{1,12})[\0\t\n\f\r ]*\]/.exec(
-    latin(bytes, at + BYTE_RANGE.length, at + BYTE_RANGE.length + 128),
+    bytesToLatin1(bytes, at + BYTE_RANGE.length, at + BYTE_RANGE.length + 128),
   );
   if (!match) return { sealed: false, reason: "The last signature's /ByteRange cannot be read." };
   const byteRange = [Number(match[1]), Number(match[2]), Number(match[3]), Number(match[4])] as [number, number, number, number];
