@@ -1,4 +1,4 @@
-/** The one home of the byte helpers (hex, base64, SHA-256, tokens), shared by domain, storage and services. */
+/** The one home of the byte helpers (hex, base64, latin-1, SHA-256, tokens), shared by domain, storage, services and the PDF code. */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 
