@@ -72,7 +72,7 @@ try {
 }
 if (vitest.code !== 0) ok = false;
 
-layer("PDF tools in Node (seal, offline verifier, deploy config; pdfsig, qpdf, poppler)");
+layer("PDF tools and layering in Node (seal, offline verifier, deploy config, dependency-cruiser; pdfsig, qpdf, poppler)");
 const nodeTests = await run(process.execPath, ["--test", "--test-reporter=spec", ...readdirSync(path.join(root, "test/node")).filter((f) => f.endsWith(".test.mjs")).map((f) => path.join(root, "test/node", f))]);
 countNodeTests(nodeTests);
 

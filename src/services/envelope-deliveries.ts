@@ -3,11 +3,11 @@
  * out and when, and which could not be delivered. Call it only with a state the sender owns
  * (envelopeForSender checked that); the query is scoped by organisation as well.
  */
+import type { DeliveryPanel, DeliveryRow } from "../domain/deliveries";
 import { canCorrectEmail, type EnvelopeState } from "../domain/envelope";
 import type { Env } from "../env";
 import { database } from "../storage/db";
 import { envelopeDeliveries } from "../storage/outbox";
-import type { DeliveryPanel, DeliveryRow } from "../../templates/components/deliveries";
 
 export async function deliveryPanel(env: Env, state: EnvelopeState): Promise<DeliveryPanel> {
   const { delivered, failed } = await envelopeDeliveries(database(env.DB), state.orgId, state.id);

@@ -4,15 +4,8 @@
  * One table (recipient, message, address, time, result) so screen readers announce the headers.
  */
 import { formatDateTime, type MessageKey } from "../../src/i18n";
+import type { DeliveryPanel } from "../../src/domain/deliveries";
 import type { View } from "../view";
-
-export type DeliveryRow = { id: string; recipientId: string | null; kind: string; channel: string; to: string | null; at: string; failed: boolean };
-export type DeliveryPanel = {
-  recipients: { id: string; name: string; correctable: boolean }[];
-  rows: DeliveryRow[];
-  /** Ids of failed rows the sender should still act on (the address is unchanged). */
-  openFailures: string[];
-};
 
 const kinds = new Set(["invite", "reminder", "code", "completed", "declined", "expiry_warning", "cancelled", "deletion_warning", "finalisation_failed"]);
 

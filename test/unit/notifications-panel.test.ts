@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { translator, type Locale } from "../../src/i18n";
-import { DeliveriesPanel, type DeliveryPanel } from "../../templates/components/deliveries";
+import type { DeliveryPanel } from "../../src/domain/deliveries";
+import { DeliveriesPanel } from "../../templates/components/deliveries";
 import type { View } from "../../templates/view";
 
 function view(locale: Locale): View {
