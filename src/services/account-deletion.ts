@@ -54,7 +54,8 @@ export async function deleteAccount(env: Env, db: Db, user: SessionUser, input: 
     await audit(db, { userId: user.id, orgId: m.orgId, action: "account.deleted", target: { type: "user", id: user.id }, client, details: { organisationDeleted: m.personal || plan.organisationsDeleted.some((o) => o.orgId === m.orgId) } });
   }
   const roleIn = new Map(memberships.map((m) => [m.orgId, m.role]));
-  const drafts = { db, envelopeObject: depsFor(env).envelopeObject, documents: depsFor(env).documents };
+  const { envelopeObject, documents } = depsFor(env);
+  const drafts = { db, envelopeObject, documents };
   for (const draft of plan.drafts) {
     // The draft is deleted as its sender, in the organisation it belongs to.
     await discardDraft(drafts, { ...user, orgId: draft.orgId, role: roleIn.get(draft.orgId) ?? "user" }, { envelopeId: draft.id });

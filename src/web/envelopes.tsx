@@ -65,6 +65,9 @@ export const envelopeRoutes = new Hono<AppEnv>();
 envelopeRoutes.use("*", requireUser());
 envelopeRoutes.use("*", goneWhenDeleted);
 
+/** The signed-in sender: requireUser() above lets no one else through. */
+const sender = (c: Context<AppEnv>) => c.get("user")!;
+
 const idParam = z.string().regex(/^env_[A-Za-z0-9_-]{10,40}$/);
 
 function envelopeId(c: Context<AppEnv>): string {
@@ -78,14 +81,14 @@ envelopeRoutes.get("/", async (c) => {
   // Never fails on its query: unknown values fall back to the defaults (see listQuerySchema).
   const query = listQuerySchema.parse({ status: c.req.query("status"), q: c.req.query("q"), page: c.req.query("page") });
   const retentionDays = Number(c.env.RETENTION_DAYS) || 90;
-  const list = await listEnvelopes(c.get("deps").db, c.get("user")!, query, { retentionDays });
+  const list = await listEnvelopes(c.get("deps").db, sender(c), query, { retentionDays });
   return c.html(<EnvelopeListPage view={view(c)} list={list} now={new Date()} />);
 });
 
 envelopeRoutes.get("/new", (c) => c.html(<NewEnvelopePage view={view(c)} idempotencyKey={randomToken()} />));
 
 envelopeRoutes.post("/", async (c) => {
-  const user = c.get("user")!;
+  const user = sender(c);
   const deps = c.get("deps");
   const body = await c.req.parseBody();
   const values = stringFields(body);
@@ -156,7 +159,7 @@ async function act(c: Context<AppEnv>, id: string, action: () => Promise<unknown
 }
 
 async function refused(c: Context<AppEnv>, id: string, error: DomainError): Promise<Response> {
-  const state = await getEnvelope(c.get("deps"), c.get("user")!, { envelopeId: id });
+  const state = await getEnvelope(c.get("deps"), sender(c), { envelopeId: id });
   const reason = typeof error.details?.reason === "string" ? error.details.reason : "";
   const retryAt = typeof error.details?.retryAt === "string" ? error.details.retryAt : null;
   const time = retryAt ? formatDateTime(c.get("locale"), retryAt, state.timeZone) : "";
@@ -166,7 +169,7 @@ async function refused(c: Context<AppEnv>, id: string, error: DomainError): Prom
 /** The envelope this sender owns, or a 404 that looks like any unknown id. Checked before reading any answer. */
 async function owned(c: Context<AppEnv>): Promise<{ id: string; state: EnvelopeState }> {
   const id = envelopeId(c);
-  return { id, state: await getEnvelope(c.get("deps"), c.get("user")!, { envelopeId: id }) };
+  return { id, state: await getEnvelope(c.get("deps"), sender(c), { envelopeId: id }) };
 }
 
 function recipientParam(c: Context<AppEnv>, state: EnvelopeState) {
@@ -197,7 +200,7 @@ envelopeRoutes.post("/:id/settings", async (c) => {
   const values = stringFields(await c.req.parseBody());
   const parsed = envelopeSettingsSchema.safeParse(values);
   if (!parsed.success) return renderEnvelope(c, state, { settings: { values, errors: fieldErrors(parsed.error) } }, 422);
-  return act(c, id, () => updateDraftSettings(c.get("deps"), c.get("user")!, { envelopeId: id, ...parsed.data }), `/envelopes/${id}?done=saved`);
+  return act(c, id, () => updateDraftSettings(c.get("deps"), sender(c), { envelopeId: id, ...parsed.data }), `/envelopes/${id}?done=saved`);
 });
 
 envelopeRoutes.post("/:id/recipients", async (c) => {
@@ -206,7 +209,7 @@ envelopeRoutes.post("/:id/recipients", async (c) => {
   const parsed = recipientInputSchema.safeParse(values);
   if (!parsed.success) return renderEnvelope(c, state, { add: { values, errors: fieldErrors(parsed.error) } }, 422);
   try {
-    await addRecipient(c.get("deps"), c.get("user")!, { envelopeId: id, recipient: parsed.data });
+    await addRecipient(c.get("deps"), sender(c), { envelopeId: id, recipient: parsed.data });
   } catch (error) {
     if (error instanceof DomainError && error.code === "validation_failed") {
       const errors: FieldErrors =
@@ -215,7 +218,7 @@ envelopeRoutes.post("/:id/recipients", async (c) => {
           : error.details?.reason === "phone_required"
             ? { phone: "builder.error.phoneRequired" }
             : { email: "envelope.add.error.duplicate" };
-      return renderEnvelope(c, await getEnvelope(c.get("deps"), c.get("user")!, { envelopeId: id }), { add: { values, errors } }, 422);
+      return renderEnvelope(c, await getEnvelope(c.get("deps"), sender(c), { envelopeId: id }), { add: { values, errors } }, 422);
     }
     if (error instanceof DomainError && error.code === "invalid_transition") return refused(c, id, error);
     throw error;
@@ -226,7 +229,7 @@ envelopeRoutes.post("/:id/recipients", async (c) => {
 envelopeRoutes.post("/:id/recipients/:rid/remove", async (c) => {
   const { id, state } = await owned(c);
   const recipient = recipientParam(c, state);
-  return act(c, id, () => removeRecipient(c.get("deps"), c.get("user")!, { envelopeId: id, recipientId: recipient.id }), `/envelopes/${id}#recipients-heading`);
+  return act(c, id, () => removeRecipient(c.get("deps"), sender(c), { envelopeId: id, recipientId: recipient.id }), `/envelopes/${id}#recipients-heading`);
 });
 
 envelopeRoutes.post("/:id/recipients/:rid/move", async (c) => {
@@ -234,7 +237,7 @@ envelopeRoutes.post("/:id/recipients/:rid/move", async (c) => {
   const recipient = recipientParam(c, state);
   const direction = z.enum(["up", "down"]).safeParse((await c.req.parseBody()).direction);
   if (!direction.success) throw new DomainError("bad_request", "Move up or down");
-  return act(c, id, () => moveRecipient(c.get("deps"), c.get("user")!, { envelopeId: id, recipientId: recipient.id, direction: direction.data }), `/envelopes/${id}#recipients-heading`);
+  return act(c, id, () => moveRecipient(c.get("deps"), sender(c), { envelopeId: id, recipientId: recipient.id, direction: direction.data }), `/envelopes/${id}#recipients-heading`);
 });
 
 envelopeRoutes.post("/:id/send", async (c) => {
@@ -243,7 +246,7 @@ envelopeRoutes.post("/:id/send", async (c) => {
   const parsed = sendInputSchema(new Date()).safeParse({ expiresOn: values.expiresOn, timeZone: state.timeZone });
   if (!parsed.success) return renderEnvelope(c, state, { send: { values, errors: fieldErrors(parsed.error) } }, 422);
   try {
-    await sendEnvelope(c.get("deps"), c.get("user")!, { envelopeId: id, expiresOn: parsed.data.expiresOn, timeZone: state.timeZone });
+    await sendEnvelope(c.get("deps"), sender(c), { envelopeId: id, expiresOn: parsed.data.expiresOn, timeZone: state.timeZone });
   } catch (error) {
     // Only copy recipients so far: nobody would sign.
     if (error instanceof DomainError && error.details?.reason === "no_signers") {
@@ -257,13 +260,13 @@ envelopeRoutes.post("/:id/send", async (c) => {
 
 envelopeRoutes.post("/:id/remind", async (c) => {
   const { id } = await owned(c);
-  return act(c, id, () => remindSigners(c.get("deps"), c.get("user")!, { envelopeId: id }), `/envelopes/${id}?done=reminded`);
+  return act(c, id, () => remindSigners(c.get("deps"), sender(c), { envelopeId: id }), `/envelopes/${id}?done=reminded`);
 });
 
 envelopeRoutes.post("/:id/recipients/:rid/resend", async (c) => {
   const { id, state } = await owned(c);
   const recipient = recipientParam(c, state);
-  return act(c, id, () => resendInvitation(c.get("deps"), c.get("user")!, { envelopeId: id, recipientId: recipient.id }), `/envelopes/${id}?done=resent`);
+  return act(c, id, () => resendInvitation(c.get("deps"), sender(c), { envelopeId: id, recipientId: recipient.id }), `/envelopes/${id}?done=resent`);
 });
 
 envelopeRoutes.post("/:id/recipients/:rid/email", async (c) => {
@@ -275,7 +278,7 @@ envelopeRoutes.post("/:id/recipients/:rid/email", async (c) => {
   const parsed = emailSchema.safeParse(email);
   if (!parsed.success) return again("envelope.add.error.email", 422);
   try {
-    await correctRecipientEmail(c.get("deps"), c.get("user")!, { envelopeId: id, recipientId: recipient.id, email: parsed.data });
+    await correctRecipientEmail(c.get("deps"), sender(c), { envelopeId: id, recipientId: recipient.id, email: parsed.data });
   } catch (error) {
     if (error instanceof DomainError && error.code === "validation_failed") {
       return again(error.details?.reason === "same_email" ? "builder.error.sameEmail" : "envelope.add.error.duplicate", 422);
@@ -291,7 +294,7 @@ envelopeRoutes.post("/:id/cancel", async (c) => {
   const values = stringFields(await c.req.parseBody());
   const parsed = cancelInputSchema.safeParse(values);
   if (!parsed.success) return renderEnvelope(c, state, { cancel: { values, errors: fieldErrors(parsed.error) } }, 422);
-  return act(c, id, () => cancelEnvelope(c.get("deps"), c.get("user")!, { envelopeId: id, reason: parsed.data.reason }), `/envelopes/${id}`);
+  return act(c, id, () => cancelEnvelope(c.get("deps"), sender(c), { envelopeId: id, reason: parsed.data.reason }), `/envelopes/${id}`);
 });
 
 /** Deleting asks first: a page with one button, so it works without JavaScript. */
@@ -303,7 +306,7 @@ envelopeRoutes.get("/:id/delete", async (c) => {
 
 envelopeRoutes.post("/:id/delete", async (c) => {
   const { id } = await owned(c);
-  return act(c, id, () => deleteDraft(c.get("deps"), c.get("user")!, { envelopeId: id }), "/envelopes");
+  return act(c, id, () => deleteDraft(c.get("deps"), sender(c), { envelopeId: id }), "/envelopes");
 });
 
 /** "Delete now" for an ended envelope asks first, like deleting a draft; the deletion is retention's. */
@@ -315,17 +318,17 @@ envelopeRoutes.get("/:id/purge", async (c) => {
 
 envelopeRoutes.post("/:id/purge", async (c) => {
   const id = envelopeId(c);
-  return act(c, id, () => deleteEnvelopeNow(c.env, c.get("deps").db, c.get("user")!, id), `/envelopes/${id}`);
+  return act(c, id, () => deleteEnvelopeNow(c.env, c.get("deps").db, sender(c), id), `/envelopes/${id}`);
 });
 
 envelopeRoutes.get("/:id/original.pdf", async (c) => {
-  const doc = await downloadEnvelopeDocument(c.get("deps"), c.get("user")!, { envelopeId: envelopeId(c), file: "original" });
+  const doc = await downloadEnvelopeDocument(c.get("deps"), sender(c), { envelopeId: envelopeId(c), file: "original" });
   return pdfResponse(doc, "attachment");
 });
 
 envelopeRoutes.get("/:id/evidence.json", async (c) => {
   const id = envelopeId(c);
-  const bundle = await downloadEvidence(c.get("deps"), c.get("user")!, { envelopeId: id });
+  const bundle = await downloadEvidence(c.get("deps"), sender(c), { envelopeId: id });
   return c.body(new Uint8Array(serialiseEvidenceBundle(bundle)), 200, {
     "Content-Type": "application/json; charset=utf-8",
     "Content-Disposition": `attachment; filename="${evidenceFilename(id)}"`,
@@ -334,6 +337,6 @@ envelopeRoutes.get("/:id/evidence.json", async (c) => {
 });
 
 envelopeRoutes.get("/:id/signed.pdf", async (c) => {
-  const doc = await downloadEnvelopeDocument(c.get("deps"), c.get("user")!, { envelopeId: envelopeId(c), file: "signed" });
+  const doc = await downloadEnvelopeDocument(c.get("deps"), sender(c), { envelopeId: envelopeId(c), file: "signed" });
   return pdfResponse(doc, "attachment");
 });
