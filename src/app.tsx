@@ -22,6 +22,7 @@ import { envelopeRoutes } from "./web/envelopes";
 import { healthRoutes } from "./web/health";
 import { view } from "./web/helpers";
 import { csrf } from "./web/middleware/csrf";
+import { deps as requestDeps } from "./web/middleware/deps";
 import { locale } from "./web/middleware/locale";
 import { securityHeaders } from "./web/middleware/security-headers";
 import { session } from "./web/middleware/session";
@@ -40,6 +41,7 @@ export function createApp(deps: { edgeFetch?: EdgeFetch } = {}) {
   const app = new Hono<AppEnv>();
 
   app.use("*", securityHeaders());
+  app.use("*", requestDeps());
   app.route("/", healthRoutes);
   app.route("/api/v1", apiRoutes);
 

@@ -2,12 +2,10 @@
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
-import { clientInfoFrom } from "../domain/client-info";
 import { DomainError, pdfRefusalMessages } from "../domain/errors";
 import { uploadLimits } from "../domain/limits";
 import { translator } from "../i18n";
-import { uploadDocument } from "../services/envelopes";
-import { audit } from "../services/audit";
+import { uploadDocument } from "../services/envelopes/upload-document";
 import { documentForMember } from "../services/documents";
 import { database } from "../storage/db";
 import { readBody } from "./body";
@@ -67,14 +65,13 @@ documentRoutes.post("/", pdfOrMultipart, readBody(uploadLimits.maxBytes + MULTIP
 
   let document: ApiDocument;
   try {
-    document = await uploadDocument(c.env, database(c.env.DB), c.get("principal").user, file);
+    document = await uploadDocument(c.get("deps"), c.get("principal").user, { file });
   } catch (error) {
     const key = error instanceof DomainError ? pdfRefusalMessages[error.code] : undefined;
     if (!key || !(error instanceof DomainError)) throw error;
     const retryAfter = typeof error.details?.retryAfter === "number" ? { "Retry-After": String(error.details.retryAfter) } : undefined;
     return problem(c, error.status, error.code, english(key, { maxMb: uploadLimits.maxBytes / 1024 / 1024, maxPages: uploadLimits.maxPages }), {}, retryAfter);
   }
-  await audit(c.env, { user: c.get("principal").user, action: "document.uploaded", target: { type: "document", id: document.id }, client: clientInfoFrom((name) => c.req.header(name)) });
   const body: ApiDocument = { id: document.id, filename: document.filename, sha256: document.sha256, pages: document.pages, size: document.size, createdAt: document.createdAt };
   return c.json(body, 201, { Location: `/api/v1/documents/${document.id}` });
 });

@@ -6,15 +6,18 @@
  */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import { clientInfoFrom } from "../domain/client-info";
 import { cancelInputSchema } from "../domain/envelope";
 import { envelopeCreateSchema, sendInputSchema } from "../domain/envelope-input";
 import { DomainError } from "../domain/errors";
 import { evidenceFilename, serialiseEvidenceBundle } from "../domain/evidence";
-import { cancelEnvelope, createEnvelope, envelopeForSender, remindSigners, sendEnvelope, senderDocument, senderEvidence } from "../services/envelopes";
 import { listEnvelopePage } from "../services/envelope-pages";
-import { database } from "../storage/db";
-import { audit, auditNewEnvelope, downloaded } from "../services/audit";
+import { cancelEnvelope } from "../services/envelopes/cancel-envelope";
+import { createEnvelope } from "../services/envelopes/create-envelope";
+import { downloadEnvelopeDocument } from "../services/envelopes/download-envelope-document";
+import { downloadEvidence } from "../services/envelopes/download-evidence";
+import { getEnvelope } from "../services/envelopes/get-envelope";
+import { remindSigners } from "../services/envelopes/remind-signers";
+import { sendEnvelope } from "../services/envelopes/send-envelope";
 import { pdfResponse } from "../web/pdf-response";
 import { JSON_MAX_BYTES, jsonBody, readBody, validationProblem } from "./body";
 import type { ApiEnv } from "./context";
@@ -32,14 +35,12 @@ function envelopeId(c: Context<ApiEnv>): string {
   return parsed.data;
 }
 
-/** IP and browser of the API client, recorded as evidence of who sent or cancelled. */
-const clientOf = (c: Context<ApiEnv>) => clientInfoFrom((name) => c.req.header(name));
+/** The use cases' dependencies and the key's user, the one who acts. */
+const using = (c: Context<ApiEnv>) => ({ deps: c.get("deps"), user: c.get("principal").user });
 
-const deps = (c: Context<ApiEnv>) => ({ env: c.env, db: database(c.env.DB), user: c.get("principal").user });
-
-async function envelopeJson(c: Context<ApiEnv>, id: string, status: 200 | 201 = 200, headers: Record<string, string> = {}) {
-  const { env, db, user } = deps(c);
-  return c.json(envelopeView(await envelopeForSender(env, db, user, id)), status, headers);
+async function envelopeJson(c: Context<ApiEnv>, envelopeId: string, status: 200 | 201 = 200, headers: Record<string, string> = {}) {
+  const { deps, user } = using(c);
+  return c.json(envelopeView(await getEnvelope(deps, user, { envelopeId })), status, headers);
 }
 
 /** Every POST: its body read within the JSON limit, then the idempotency check. */
@@ -48,16 +49,15 @@ const post = [readBody(JSON_MAX_BYTES), idempotency()] as const;
 envelopeApiRoutes.post("/", ...post, async (c) => {
   const input = jsonBody(c, envelopeCreateSchema);
   if (!input.ok) return input.response;
-  const { env, db, user } = deps(c);
-  const id = await createEnvelope(env, db, user, input.data);
-  await auditNewEnvelope(db, user, { envelopeId: id }, clientOf(c));
+  const { deps, user } = using(c);
+  const id = await createEnvelope(deps, user, input.data);
   return envelopeJson(c, id, 201, { Location: `/api/v1/envelopes/${id}` });
 });
 
 envelopeApiRoutes.get("/", async (c) => {
   const query = envelopeListQuerySchema.safeParse(c.req.query());
   if (!query.success) return validationProblem(c, query.error, 400);
-  const page = await listEnvelopePage(database(c.env.DB), c.get("principal").user, query.data);
+  const page = await listEnvelopePage(c.get("deps").db, c.get("principal").user, query.data);
   const data: ApiEnvelopeSummary[] = page.items;
   return c.json({ data, nextCursor: page.nextCursor });
 });
@@ -66,12 +66,12 @@ envelopeApiRoutes.get("/:id", (c) => envelopeJson(c, envelopeId(c)));
 
 envelopeApiRoutes.post("/:id/send", ...post, async (c) => {
   const id = envelopeId(c);
-  const { env, db, user } = deps(c);
-  const state = await envelopeForSender(env, db, user, id);
+  const { deps, user } = using(c);
+  const state = await getEnvelope(deps, user, { envelopeId: id });
   // The expiry date is read in the envelope's own time zone unless the client names another.
   const input = jsonBody(c, sendInputSchema(new Date()), { emptyAllowed: true, defaults: { timeZone: state.timeZone } });
   if (!input.ok) return input.response;
-  await sendEnvelope(env, db, user, id, { expiresAt: input.data.expiresAt }, clientOf(c));
+  await sendEnvelope(deps, user, { envelopeId: id, expiresOn: input.data.expiresOn, timeZone: input.data.timeZone });
   return envelopeJson(c, id);
 });
 
@@ -79,38 +79,36 @@ envelopeApiRoutes.post("/:id/cancel", ...post, async (c) => {
   const id = envelopeId(c);
   const input = jsonBody(c, cancelInputSchema);
   if (!input.ok) return input.response;
-  const { env, db, user } = deps(c);
-  await cancelEnvelope(env, db, user, id, input.data.reason, clientOf(c));
+  const { deps, user } = using(c);
+  await cancelEnvelope(deps, user, { envelopeId: id, reason: input.data.reason });
   return envelopeJson(c, id);
 });
 
 envelopeApiRoutes.post("/:id/remind", ...post, async (c) => {
   const id = envelopeId(c);
-  const { env, db, user } = deps(c);
-  await remindSigners(env, db, user, id, clientOf(c));
+  const { deps, user } = using(c);
+  await remindSigners(deps, user, { envelopeId: id });
   return envelopeJson(c, id);
 });
 
 envelopeApiRoutes.get("/:id/signed.pdf", async (c) => {
   const id = envelopeId(c);
-  const { env, db, user } = deps(c);
-  const state = await envelopeForSender(env, db, user, id);
+  const { deps, user } = using(c);
+  const state = await getEnvelope(deps, user, { envelopeId: id });
   if (state.status !== "completed") {
     return problem(c, 409, "not_completed", `The envelope is ${state.status}; the signed PDF exists once everyone has signed`, { envelopeStatus: state.status });
   }
   if (!state.signedDocument) {
     return problem(c, 409, "not_ready", "Everyone has signed; the signed PDF is being prepared. Try again in a few seconds", {}, { "Retry-After": "5" });
   }
-  const signed = await senderDocument(env, db, user, id, "signed");
-  await audit(db, downloaded(user, id, "signed", clientOf(c)));
+  const signed = await downloadEnvelopeDocument(deps, user, { envelopeId: id, file: "signed" });
   return pdfResponse(signed, "attachment");
 });
 
 envelopeApiRoutes.get("/:id/evidence.json", async (c) => {
   const id = envelopeId(c);
-  const { env, db, user } = deps(c);
-  const bundle = await senderEvidence(env, db, user, id);
-  await audit(db, downloaded(user, id, "evidence", clientOf(c)));
+  const { deps, user } = using(c);
+  const bundle = await downloadEvidence(deps, user, { envelopeId: id });
   return c.body(new Uint8Array(serialiseEvidenceBundle(bundle)), 200, {
     "Content-Type": "application/json; charset=utf-8",
     "Content-Disposition": `attachment; filename="${evidenceFilename(id)}"`,

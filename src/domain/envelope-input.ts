@@ -168,7 +168,7 @@ export function sendInputSchema(now: Date) {
         ctx.addIssue({ code: "custom", path: ["expiresOn"], message: "builder.error.expiryFar" });
         return z.NEVER;
       }
-      return { expiresOn, expiresAt };
+      return { expiresOn, expiresAt, timeZone: input.timeZone };
     });
 }
 

@@ -20,7 +20,8 @@ import { sendAccountDeletedNotice } from "./account-security";
 import type { ClientInfo } from "../domain/client-info";
 import { currentPassword, type SessionUser } from "./accounts";
 import { audit } from "./audit";
-import { deleteDraft } from "./envelopes";
+import { depsFor } from "./deps";
+import { discardDraft } from "./envelopes/delete-draft";
 import { reauthenticate, twoFactorDeps, type ReauthOutcome } from "./two-factor";
 
 export const deleteAccountSchema = z.object({
@@ -53,9 +54,11 @@ export async function deleteAccount(env: Env, db: Db, user: SessionUser, input: 
     await audit(db, { userId: user.id, orgId: m.orgId, action: "account.deleted", target: { type: "user", id: user.id }, client, details: { organisationDeleted: m.personal || plan.organisationsDeleted.some((o) => o.orgId === m.orgId) } });
   }
   const roleIn = new Map(memberships.map((m) => [m.orgId, m.role]));
+  const { envelopeObject, documents } = depsFor(env);
+  const drafts = { db, envelopeObject, documents };
   for (const draft of plan.drafts) {
     // The draft is deleted as its sender, in the organisation it belongs to.
-    await deleteDraft(env, db, { ...user, orgId: draft.orgId, role: roleIn.get(draft.orgId) ?? "user" }, draft.id);
+    await discardDraft(drafts, { ...user, orgId: draft.orgId, role: roleIn.get(draft.orgId) ?? "user" }, { envelopeId: draft.id });
   }
   const at = new Date().toISOString();
   // The personal workspace loses its access (keys, webhooks, settings) like an organisation owned alone; its row stays until its envelopes are deleted.

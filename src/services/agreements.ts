@@ -22,7 +22,8 @@ import { type DocumentRow, findDocument, getBlob, putBlob } from "../storage/doc
 import type { SessionUser } from "./accounts";
 import { storeNewDocument } from "./documents";
 import { renderAgreement } from "./pdf";
-import { createDraftEnvelope } from "./envelopes";
+import type { Deps } from "./deps";
+import { createDraftEnvelope } from "./envelopes/create-draft-envelope";
 import { keyring } from "./keyring";
 
 /** The source's object: write-once, next to the PDF (`documents/{org}/{doc}.v1`). */
@@ -47,7 +48,8 @@ export type NewAgreementEnvelope = {
 };
 
 /** Renders, stores (PDF and source, encrypted) and creates the draft envelope; returns its id. */
-export async function createEnvelopeFromAgreement(env: Env, db: Db, user: SessionUser, input: NewAgreementEnvelope): Promise<string> {
+export async function createEnvelopeFromAgreement(env: Env, deps: Deps, user: SessionUser, input: NewAgreementEnvelope): Promise<string> {
+  const { db } = deps;
   const createdAt = new Date().toISOString();
   const html = input.renderHtml(input.document);
   const htmlSha256 = await sha256Hex(html);
@@ -70,11 +72,11 @@ export async function createEnvelopeFromAgreement(env: Env, db: Db, user: Sessio
   const sealed = await encryptDocument(key, sourceAad(documentId), new TextEncoder().encode(JSON.stringify(source)));
   await putBlob(env.DOCUMENTS, sourceKey, sealed, { kekId: row.kekId });
 
-  return createDraftEnvelope(env, user, {
+  return createDraftEnvelope(deps, user, {
     envelopeId: newId("env"),
     title: input.title.trim() || envelopeTitleFor(input.template, input.document, input.values),
     message: input.message,
-    order: input.order,
+    signingOrder: input.order,
     document: {
       id: row.id,
       sha256: row.sha256,

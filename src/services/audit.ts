@@ -97,19 +97,6 @@ export function loginSucceeded(userId: string, orgId: string, client: ClientInfo
   return { userId, orgId, action: "auth.login.succeeded", target: { type: "user", id: userId }, client, details };
 }
 
-type Actor = Pick<SessionUser, "id" | "email" | "orgId" | "sessionId">;
-
-/** An upload that became a draft envelope: two entries, the document and the envelope. */
-export async function auditNewEnvelope(dbOrEnv: Db | { DB: D1Database }, user: Actor, ids: { documentId?: string; envelopeId: string }, client: ClientInfo): Promise<void> {
-  if (ids.documentId) await audit(dbOrEnv, { user, action: "document.uploaded", target: { type: "document", id: ids.documentId }, client });
-  await audit(dbOrEnv, { user, action: "envelope.created", target: { type: "envelope", id: ids.envelopeId }, client, details: ids.documentId ? { documentId: ids.documentId } : undefined });
-}
-
-/** A sender (or key) took a file out of Pactly: the original, the signed PDF or the evidence. */
-export function downloaded(user: Actor, envelopeId: string, file: "original" | "signed" | "evidence", client: ClientInfo): AuditInput {
-  return { user, action: "envelope.downloaded", target: { type: "envelope", id: envelopeId }, client, details: { file } };
-}
-
 /** Retention began deleting an envelope: by its sender ("Delete now") or by the daily sweep. */
 export function deletionStarted(input: { orgId: string; envelopeId: string; senderId: string | null; reason: string }): AuditInput {
   const common = { action: "envelope.deleted" as const, target: { type: "envelope", id: input.envelopeId }, details: { reason: input.reason } };

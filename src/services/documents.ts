@@ -1,11 +1,13 @@
 /** Storing and reading encrypted documents: the one place that pairs D1 metadata with R2 bytes. */
 import { DomainError } from "../domain/errors";
 import { sha256Hex } from "../domain/encoding";
+import type { EnvelopeState } from "../domain/envelope";
 import { canActOnEnvelope, type Role } from "../domain/permissions";
 import type { Env } from "../env";
 import type { Db } from "../storage/db";
 import { decryptDocument, encryptDocumentParts, newDataKey, unwrapDataKey } from "../storage/document-crypto";
 import { type DocumentRow, findDocument, getBlob, insertDocument, objectKey, putBlob } from "../storage/documents";
+import type { Deps } from "./deps";
 import { keyring } from "./keyring";
 
 type StoreInput = { id: string; orgId: string; ownerId: string; kind: DocumentRow["kind"]; filename: string; bytes: Uint8Array; pages: number };
@@ -51,4 +53,14 @@ export async function readDocument(env: Pick<Env, "DOCUMENTS" | "KEK_KEYS" | "KE
   if (!blob) throw new DomainError("not_found", "This document is no longer stored");
   const key = await unwrapDataKey(await keyring(env), row.id, { kekId: row.kekId, wrapped: row.wrappedKey });
   return decryptDocument(key, row.id, blob);
+}
+
+/** The original or the signed PDF of an envelope, for a caller that has already checked who may read it. */
+export async function documentOf(deps: Pick<Deps, "db" | "documents">, state: EnvelopeState, which: "original" | "signed") {
+  const documentId = which === "original" ? state.document.id : state.signedDocument?.documentId;
+  if (!documentId) throw new DomainError("not_found", "The signed document is not ready");
+  const row = await findDocument(deps.db, state.orgId, documentId);
+  if (!row) throw new DomainError("not_found", "No such document");
+  const bytes = await deps.documents.read(row);
+  return { bytes, filename: row.filename };
 }

@@ -47,7 +47,7 @@ import { dueForDeletionWarning, recordDeletionWarning } from "../storage/reminde
 import type { SessionUser } from "./accounts";
 import { sourceObjectKey } from "./agreements";
 import { envelopeStub } from "./envelope-stub";
-import { envelopeForSender } from "./envelopes";
+import { getEnvelope } from "./envelopes/get-envelope";
 import { audit, deletionStarted } from "./audit";
 
 /** Test seam: called after each step is recorded (a test throws here to simulate a crash). */
@@ -181,7 +181,7 @@ export async function deleteEnvelopeNow(env: Env, db: Db, user: SessionUser, env
   const actor: Actor = { kind: "sender", userId: user.id };
   const started = await findPurge(db, user.orgId, envelopeId);
   if (!started) {
-    const state = await envelopeForSender(env, db, user, envelopeId);
+    const state = await getEnvelope({ db, envelopeObject: (id) => envelopeStub(env, id) }, user, { envelopeId });
     if (!isEnded(state.status)) {
       throw new DomainError("invalid_transition", `An envelope that is ${state.status} cannot be deleted yet`, { reason: "not_ended" });
     }

@@ -12,7 +12,8 @@ import type { Env } from "../env";
 import type { Db } from "../storage/db";
 import { envelopeIdOfRecipient, recipientByTokenHash } from "../storage/recipients";
 import { command, envelopeStub } from "./envelope-stub";
-import { documentOf } from "./envelopes";
+import { depsFor } from "./deps";
+import { documentOf } from "./documents";
 
 export const signSchema = z.object({
   typedName: z.string({ error: "sign.form.error.name" }).trim().min(1, "sign.form.error.name").max(200, "sign.form.error.nameLong"),
@@ -63,7 +64,7 @@ export async function viewDocumentAsSigner(env: Env, db: Db, ctx: SignerContext,
     await envelopeStub(env, ctx.state.id).viewDocument(ctx.recipient.id, context);
   }
   if (ctx.state.status !== "sent" && ctx.state.status !== "completed") throw new DomainError("not_found", "This document is no longer available");
-  return documentOf(env, db, ctx.state, "original");
+  return documentOf({ db, documents: depsFor(env).documents }, ctx.state, "original");
 }
 
 export async function signAsSigner(env: Env, ctx: SignerContext, input: z.infer<typeof signSchema>, context: ClientInfo) {

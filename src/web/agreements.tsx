@@ -111,7 +111,7 @@ agreementRoutes.post("/:template", async (c) => {
   const key = typeof values.idempotency_key === "string" && values.idempotency_key.length >= 16 ? values.idempotency_key : randomToken();
   // Pressing "Create envelope" twice on a slow line makes one envelope, not two.
   const { result } = await withIdempotency(db, { orgId: user.orgId, scope: "agreement", key }, () =>
-    createEnvelopeFromAgreement(c.env, db, user, {
+    createEnvelopeFromAgreement(c.env, c.get("deps"), user, {
       template,
       document: draft.document,
       values: draft.values,

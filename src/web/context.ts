@@ -1,6 +1,7 @@
 import type { Locale, Translate } from "../i18n";
 import type { Env } from "../env";
 import type { SessionUser } from "../services/accounts";
+import type { Deps } from "../services/deps";
 
 export type { SessionUser };
 
@@ -16,5 +17,7 @@ export type AppEnv = {
     /** The CSRF token to embed in every form. */
     csrf: string;
     user: SessionUser | null;
+    /** What the use cases reach, built once per request (middleware/deps.ts). */
+    deps: Deps;
   };
 };

@@ -7,38 +7,33 @@ import { DAY_MS, expiryDays } from "../domain/limits";
 import { cancelInputSchema, type EnvelopeState } from "../domain/envelope";
 import { dateIn, emailSchema, envelopeSettingsSchema, recipientInputSchema, sendInputSchema } from "../domain/envelope-input";
 import { formatDateTime, type MessageKey } from "../i18n";
-import {
-  addRecipient,
-  cancelEnvelope,
-  correctRecipientEmail,
-  createEnvelopeFromUpload,
-  deleteDraft,
-  envelopeEvents,
-  envelopeForSender,
-  moveRecipient,
-  remindSigners,
-  removeRecipient,
-  resendInvitation,
-  sendEnvelope,
-  senderDocument,
-  senderEvidence,
-  updateDraftSettings,
-} from "../services/envelopes";
+import { addRecipient } from "../services/envelopes/add-recipient";
+import { cancelEnvelope } from "../services/envelopes/cancel-envelope";
+import { correctRecipientEmail } from "../services/envelopes/correct-recipient-email";
+import { createEnvelopeFromUpload } from "../services/envelopes/create-envelope-from-upload";
+import { deleteDraft } from "../services/envelopes/delete-draft";
+import { downloadEnvelopeDocument } from "../services/envelopes/download-envelope-document";
+import { downloadEvidence } from "../services/envelopes/download-evidence";
+import { envelopeEvents, getEnvelope } from "../services/envelopes/get-envelope";
+import { moveRecipient } from "../services/envelopes/move-recipient";
+import { remindSigners } from "../services/envelopes/remind-signers";
+import { removeRecipient } from "../services/envelopes/remove-recipient";
+import { resendInvitation } from "../services/envelopes/resend-invitation";
+import { sendEnvelope } from "../services/envelopes/send-envelope";
+import { updateDraftSettings } from "../services/envelopes/update-draft-settings";
 import { evidenceFilename, serialiseEvidenceBundle } from "../domain/evidence";
-import { database } from "../storage/db";
 import { withIdempotency } from "../services/idempotency";
-import { audit, auditNewEnvelope, downloaded } from "../services/audit";
 import { deliveryPanel } from "../services/envelope-deliveries";
 import { DeleteDraftPage, EnvelopePage, NewEnvelopePage, type EnvelopePageProps } from "../../templates/pages/envelopes";
 import { EnvelopeListPage } from "../../templates/pages/envelope-list";
 import { EnvelopeDeletedPage, PurgeEnvelopePage } from "../../templates/pages/retention";
-import { deletionDate, isEnded, retentionPolicy } from "../domain/retention";
+import { deletionDate, isEnded } from "../domain/retention";
 import { deleteEnvelopeNow, purgeRecord } from "../services/retention";
 import { envelopeVisibleTo, listEnvelopes } from "../services/envelope-list";
 import { listQuerySchema } from "../domain/envelope-list";
 import type { FieldErrors } from "../../templates/view";
 import type { AppEnv } from "./context";
-import { clientInfo, fieldErrors, stringFields, view } from "./helpers";
+import { fieldErrors, stringFields, view } from "./helpers";
 import { pdfResponse } from "./pdf-response";
 import { requireUser } from "./middleware/session";
 
@@ -53,12 +48,12 @@ async function goneWhenDeleted(c: Context<AppEnv>, next: () => Promise<void>): P
   const id = /^\/envelopes\/(env_[A-Za-z0-9_-]{10,40})(?:\/|$)/.exec(c.req.path)?.[1];
   const user = c.get("user");
   if (!id || !user) return;
-  const db = database(c.env.DB);
+  const { db } = c.get("deps");
   const record = await purgeRecord(db, user.orgId, id);
   if (!record) return;
   // Only someone who could see the envelope learns that it was deleted: for anyone else it stays "not found".
   if (!(await envelopeVisibleTo(db, user, id))) return;
-  const policy = retentionPolicy(c.env);
+  const policy = c.get("deps").config.retention;
   c.res = undefined;
   c.res = await c.html(
     <EnvelopeDeletedPage view={view(c)} deleted={{ reason: record.reason, outcome: record.outcome, startedAt: record.startedAt, completedDays: policy.completedDays, endedDays: policy.endedDays }} />,
@@ -69,6 +64,9 @@ async function goneWhenDeleted(c: Context<AppEnv>, next: () => Promise<void>): P
 export const envelopeRoutes = new Hono<AppEnv>();
 envelopeRoutes.use("*", requireUser());
 envelopeRoutes.use("*", goneWhenDeleted);
+
+/** The signed-in sender: requireUser() above lets no one else through. */
+const sender = (c: Context<AppEnv>) => c.get("user")!;
 
 const idParam = z.string().regex(/^env_[A-Za-z0-9_-]{10,40}$/);
 
@@ -83,15 +81,15 @@ envelopeRoutes.get("/", async (c) => {
   // Never fails on its query: unknown values fall back to the defaults (see listQuerySchema).
   const query = listQuerySchema.parse({ status: c.req.query("status"), q: c.req.query("q"), page: c.req.query("page") });
   const retentionDays = Number(c.env.RETENTION_DAYS) || 90;
-  const list = await listEnvelopes(database(c.env.DB), c.get("user")!, query, { retentionDays });
+  const list = await listEnvelopes(c.get("deps").db, sender(c), query, { retentionDays });
   return c.html(<EnvelopeListPage view={view(c)} list={list} now={new Date()} />);
 });
 
 envelopeRoutes.get("/new", (c) => c.html(<NewEnvelopePage view={view(c)} idempotencyKey={randomToken()} />));
 
 envelopeRoutes.post("/", async (c) => {
-  const user = c.get("user")!;
-  const db = database(c.env.DB);
+  const user = sender(c);
+  const deps = c.get("deps");
   const body = await c.req.parseBody();
   const values = stringFields(body);
   const parsed = envelopeSettingsSchema.safeParse(values);
@@ -105,10 +103,9 @@ envelopeRoutes.post("/", async (c) => {
 
   try {
     // Pressing "Upload" twice on a slow line creates one envelope, not two.
-    const { result, replayed } = await withIdempotency(db, { orgId: user.orgId, scope: "upload", key: idempotencyKey }, () =>
-      createEnvelopeFromUpload(c.env, db, user, { ...parsed.data, file }),
+    const { result } = await withIdempotency(deps.db, { orgId: user.orgId, scope: "upload", key: idempotencyKey }, () =>
+      createEnvelopeFromUpload(deps, user, { ...parsed.data, file }),
     );
-    if (result && !replayed) await auditNewEnvelope(db, user, { documentId: `doc_${result.replace(/^env_/, "")}`, envelopeId: result }, clientInfo(c));
     return c.redirect(result ? `/envelopes/${result}` : "/envelopes", 303);
   } catch (error) {
     if (error instanceof DomainError && pdfRefusalMessages[error.code]) {
@@ -122,8 +119,8 @@ envelopeRoutes.post("/", async (c) => {
 type PageExtras = Omit<EnvelopePageProps, "view" | "state" | "events" | "retentionUntil" | "defaultExpiresOn" | "deliveries">;
 
 async function renderEnvelope(c: Context<AppEnv>, state: EnvelopeState, extra: PageExtras = {}, status: 200 | 409 | 422 = 200) {
-  const events = await envelopeEvents(c.env, state.id);
-  const retentionUntil = deletionDate(state.status, state.endedAt, retentionPolicy(c.env));
+  const events = await envelopeEvents(c.get("deps"), state);
+  const retentionUntil = deletionDate(state.status, state.endedAt, c.get("deps").config.retention);
   const defaultExpiresOn = dateIn(new Date(Date.now() + expiryDays.default * DAY_MS), state.timeZone);
   const deliveries = state.status === "draft" ? undefined : await deliveryPanel(c.env, state);
   return c.html(
@@ -162,7 +159,7 @@ async function act(c: Context<AppEnv>, id: string, action: () => Promise<unknown
 }
 
 async function refused(c: Context<AppEnv>, id: string, error: DomainError): Promise<Response> {
-  const state = await envelopeForSender(c.env, database(c.env.DB), c.get("user")!, id);
+  const state = await getEnvelope(c.get("deps"), sender(c), { envelopeId: id });
   const reason = typeof error.details?.reason === "string" ? error.details.reason : "";
   const retryAt = typeof error.details?.retryAt === "string" ? error.details.retryAt : null;
   const time = retryAt ? formatDateTime(c.get("locale"), retryAt, state.timeZone) : "";
@@ -172,7 +169,7 @@ async function refused(c: Context<AppEnv>, id: string, error: DomainError): Prom
 /** The envelope this sender owns, or a 404 that looks like any unknown id. Checked before reading any answer. */
 async function owned(c: Context<AppEnv>): Promise<{ id: string; state: EnvelopeState }> {
   const id = envelopeId(c);
-  return { id, state: await envelopeForSender(c.env, database(c.env.DB), c.get("user")!, id) };
+  return { id, state: await getEnvelope(c.get("deps"), sender(c), { envelopeId: id }) };
 }
 
 function recipientParam(c: Context<AppEnv>, state: EnvelopeState) {
@@ -203,17 +200,16 @@ envelopeRoutes.post("/:id/settings", async (c) => {
   const values = stringFields(await c.req.parseBody());
   const parsed = envelopeSettingsSchema.safeParse(values);
   if (!parsed.success) return renderEnvelope(c, state, { settings: { values, errors: fieldErrors(parsed.error) } }, 422);
-  return act(c, id, () => updateDraftSettings(c.env, database(c.env.DB), c.get("user")!, id, parsed.data), `/envelopes/${id}?done=saved`);
+  return act(c, id, () => updateDraftSettings(c.get("deps"), sender(c), { envelopeId: id, ...parsed.data }), `/envelopes/${id}?done=saved`);
 });
 
 envelopeRoutes.post("/:id/recipients", async (c) => {
-  const db = database(c.env.DB);
   const { id, state } = await owned(c);
   const values = stringFields(await c.req.parseBody());
   const parsed = recipientInputSchema.safeParse(values);
   if (!parsed.success) return renderEnvelope(c, state, { add: { values, errors: fieldErrors(parsed.error) } }, 422);
   try {
-    await addRecipient(c.env, db, c.get("user")!, id, parsed.data);
+    await addRecipient(c.get("deps"), sender(c), { envelopeId: id, recipient: parsed.data });
   } catch (error) {
     if (error instanceof DomainError && error.code === "validation_failed") {
       const errors: FieldErrors =
@@ -222,7 +218,7 @@ envelopeRoutes.post("/:id/recipients", async (c) => {
           : error.details?.reason === "phone_required"
             ? { phone: "builder.error.phoneRequired" }
             : { email: "envelope.add.error.duplicate" };
-      return renderEnvelope(c, await envelopeForSender(c.env, db, c.get("user")!, id), { add: { values, errors } }, 422);
+      return renderEnvelope(c, await getEnvelope(c.get("deps"), sender(c), { envelopeId: id }), { add: { values, errors } }, 422);
     }
     if (error instanceof DomainError && error.code === "invalid_transition") return refused(c, id, error);
     throw error;
@@ -233,7 +229,7 @@ envelopeRoutes.post("/:id/recipients", async (c) => {
 envelopeRoutes.post("/:id/recipients/:rid/remove", async (c) => {
   const { id, state } = await owned(c);
   const recipient = recipientParam(c, state);
-  return act(c, id, () => removeRecipient(c.env, database(c.env.DB), c.get("user")!, id, recipient.id), `/envelopes/${id}#recipients-heading`);
+  return act(c, id, () => removeRecipient(c.get("deps"), sender(c), { envelopeId: id, recipientId: recipient.id }), `/envelopes/${id}#recipients-heading`);
 });
 
 envelopeRoutes.post("/:id/recipients/:rid/move", async (c) => {
@@ -241,7 +237,7 @@ envelopeRoutes.post("/:id/recipients/:rid/move", async (c) => {
   const recipient = recipientParam(c, state);
   const direction = z.enum(["up", "down"]).safeParse((await c.req.parseBody()).direction);
   if (!direction.success) throw new DomainError("bad_request", "Move up or down");
-  return act(c, id, () => moveRecipient(c.env, database(c.env.DB), c.get("user")!, id, recipient.id, direction.data), `/envelopes/${id}#recipients-heading`);
+  return act(c, id, () => moveRecipient(c.get("deps"), sender(c), { envelopeId: id, recipientId: recipient.id, direction: direction.data }), `/envelopes/${id}#recipients-heading`);
 });
 
 envelopeRoutes.post("/:id/send", async (c) => {
@@ -249,9 +245,8 @@ envelopeRoutes.post("/:id/send", async (c) => {
   const values = stringFields(await c.req.parseBody());
   const parsed = sendInputSchema(new Date()).safeParse({ expiresOn: values.expiresOn, timeZone: state.timeZone });
   if (!parsed.success) return renderEnvelope(c, state, { send: { values, errors: fieldErrors(parsed.error) } }, 422);
-  const input = parsed.data;
   try {
-    await sendEnvelope(c.env, database(c.env.DB), c.get("user")!, id, input, clientInfo(c));
+    await sendEnvelope(c.get("deps"), sender(c), { envelopeId: id, expiresOn: parsed.data.expiresOn, timeZone: state.timeZone });
   } catch (error) {
     // Only copy recipients so far: nobody would sign.
     if (error instanceof DomainError && error.details?.reason === "no_signers") {
@@ -265,17 +260,16 @@ envelopeRoutes.post("/:id/send", async (c) => {
 
 envelopeRoutes.post("/:id/remind", async (c) => {
   const { id } = await owned(c);
-  return act(c, id, () => remindSigners(c.env, database(c.env.DB), c.get("user")!, id, clientInfo(c)), `/envelopes/${id}?done=reminded`);
+  return act(c, id, () => remindSigners(c.get("deps"), sender(c), { envelopeId: id }), `/envelopes/${id}?done=reminded`);
 });
 
 envelopeRoutes.post("/:id/recipients/:rid/resend", async (c) => {
   const { id, state } = await owned(c);
   const recipient = recipientParam(c, state);
-  return act(c, id, () => resendInvitation(c.env, database(c.env.DB), c.get("user")!, id, recipient.id, clientInfo(c)), `/envelopes/${id}?done=resent`);
+  return act(c, id, () => resendInvitation(c.get("deps"), sender(c), { envelopeId: id, recipientId: recipient.id }), `/envelopes/${id}?done=resent`);
 });
 
 envelopeRoutes.post("/:id/recipients/:rid/email", async (c) => {
-  const db = database(c.env.DB);
   const { id, state } = await owned(c);
   const recipient = recipientParam(c, state);
   const values = stringFields(await c.req.parseBody());
@@ -284,7 +278,7 @@ envelopeRoutes.post("/:id/recipients/:rid/email", async (c) => {
   const parsed = emailSchema.safeParse(email);
   if (!parsed.success) return again("envelope.add.error.email", 422);
   try {
-    await correctRecipientEmail(c.env, db, c.get("user")!, id, recipient.id, parsed.data, clientInfo(c));
+    await correctRecipientEmail(c.get("deps"), sender(c), { envelopeId: id, recipientId: recipient.id, email: parsed.data });
   } catch (error) {
     if (error instanceof DomainError && error.code === "validation_failed") {
       return again(error.details?.reason === "same_email" ? "builder.error.sameEmail" : "envelope.add.error.duplicate", 422);
@@ -300,7 +294,7 @@ envelopeRoutes.post("/:id/cancel", async (c) => {
   const values = stringFields(await c.req.parseBody());
   const parsed = cancelInputSchema.safeParse(values);
   if (!parsed.success) return renderEnvelope(c, state, { cancel: { values, errors: fieldErrors(parsed.error) } }, 422);
-  return act(c, id, () => cancelEnvelope(c.env, database(c.env.DB), c.get("user")!, id, parsed.data.reason, clientInfo(c)), `/envelopes/${id}`);
+  return act(c, id, () => cancelEnvelope(c.get("deps"), sender(c), { envelopeId: id, reason: parsed.data.reason }), `/envelopes/${id}`);
 });
 
 /** Deleting asks first: a page with one button, so it works without JavaScript. */
@@ -312,11 +306,7 @@ envelopeRoutes.get("/:id/delete", async (c) => {
 
 envelopeRoutes.post("/:id/delete", async (c) => {
   const { id } = await owned(c);
-  const deleteAndRecord = async () => {
-    await deleteDraft(c.env, database(c.env.DB), c.get("user")!, id);
-    await audit(c.env, { user: c.get("user")!, action: "envelope.deleted", target: { type: "envelope", id }, client: clientInfo(c) });
-  };
-  return act(c, id, deleteAndRecord, "/envelopes");
+  return act(c, id, () => deleteDraft(c.get("deps"), sender(c), { envelopeId: id }), "/envelopes");
 });
 
 /** "Delete now" for an ended envelope asks first, like deleting a draft; the deletion is retention's. */
@@ -328,19 +318,17 @@ envelopeRoutes.get("/:id/purge", async (c) => {
 
 envelopeRoutes.post("/:id/purge", async (c) => {
   const id = envelopeId(c);
-  return act(c, id, () => deleteEnvelopeNow(c.env, database(c.env.DB), c.get("user")!, id), `/envelopes/${id}`);
+  return act(c, id, () => deleteEnvelopeNow(c.env, c.get("deps").db, sender(c), id), `/envelopes/${id}`);
 });
 
 envelopeRoutes.get("/:id/original.pdf", async (c) => {
-  const doc = await senderDocument(c.env, database(c.env.DB), c.get("user")!, envelopeId(c), "original");
-  await audit(c.env, downloaded(c.get("user")!, envelopeId(c), "original", clientInfo(c)));
+  const doc = await downloadEnvelopeDocument(c.get("deps"), sender(c), { envelopeId: envelopeId(c), file: "original" });
   return pdfResponse(doc, "attachment");
 });
 
 envelopeRoutes.get("/:id/evidence.json", async (c) => {
   const id = envelopeId(c);
-  const bundle = await senderEvidence(c.env, database(c.env.DB), c.get("user")!, id);
-  await audit(c.env, downloaded(c.get("user")!, id, "evidence", clientInfo(c)));
+  const bundle = await downloadEvidence(c.get("deps"), sender(c), { envelopeId: id });
   return c.body(new Uint8Array(serialiseEvidenceBundle(bundle)), 200, {
     "Content-Type": "application/json; charset=utf-8",
     "Content-Disposition": `attachment; filename="${evidenceFilename(id)}"`,
@@ -349,7 +337,6 @@ envelopeRoutes.get("/:id/evidence.json", async (c) => {
 });
 
 envelopeRoutes.get("/:id/signed.pdf", async (c) => {
-  const doc = await senderDocument(c.env, database(c.env.DB), c.get("user")!, envelopeId(c), "signed");
-  await audit(c.env, downloaded(c.get("user")!, envelopeId(c), "signed", clientInfo(c)));
+  const doc = await downloadEnvelopeDocument(c.get("deps"), sender(c), { envelopeId: envelopeId(c), file: "signed" });
   return pdfResponse(doc, "attachment");
 });

@@ -13,7 +13,7 @@ import { CODE_TTL_MINUTES, maskedDestination } from "../domain/otp";
 import type { MessageKey } from "../i18n";
 import { database } from "../storage/db";
 import { agreementHtmlOf } from "../services/agreements";
-import { documentOf } from "../services/envelopes";
+import { documentOf } from "../services/documents";
 import {
   codeSchema,
   codeStatusOf,
@@ -176,7 +176,7 @@ signingRoutes.get("/sign/:rid/document.pdf", async (c) => {
 signingRoutes.get("/sign/:rid/signed.pdf", async (c) => {
   const ctx = await signer(c);
   if (!ctx || ctx.state.status !== "completed") throw new DomainError("not_found", "Not available");
-  return pdfResponse(await documentOf(c.env, database(c.env.DB), ctx.state, "signed"), "attachment");
+  return pdfResponse(await documentOf(c.get("deps"), ctx.state, "signed"), "attachment");
 });
 
 signingRoutes.post("/sign/:rid/sign", async (c) => {
